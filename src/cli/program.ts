@@ -1,0 +1,69 @@
+import { Command, Option } from "commander";
+
+/**
+ * The command tree. Each command lives in `src/cli/commands/<name>/` and is imported only when
+ * it runs, so `portcullis --help` stays fast and one command's dependencies never load for another.
+ */
+export function buildProgram(): Command {
+  const program = new Command("portcullis")
+    .description("Security gateway and toolkit for LLM deployments")
+    .version(process.env.npm_package_version ?? "0.1.0")
+    .showHelpAfterError();
+
+  const format = () => new Option("--format <format>", "output format").choices(["text", "json"]).default("text");
+  const serverOptions = (cmd: Command) =>
+    cmd
+      .option("--data-dir <dir>", "data directory (used when --server is not given)", ".portcullis")
+      .option("--server <url>", "talk to a running gateway instead of the data directory")
+      .option("--admin-key <key>", "admin key for --server (default: $PORTCULLIS_ADMIN_KEY)")
+      .addOption(format());
+
+  program
+    .command("serve")
+    .description("run the gateway")
+    .option("--config <file>", "YAML configuration file (default: the embedded demo configuration)")
+    .option("--host <host>", "address to bind")
+    .option("--port <port>", "port to listen on")
+    .option("--data-dir <dir>", "data directory")
+    .action(async (opts) => {
+      const { serve } = await import("./commands/serve/index.js");
+      process.exitCode = await serve(opts);
+    });
+
+  const config = program.command("config").description("work with configuration files");
+  config
+    .command("check <file>")
+    .description("validate a configuration file without starting the gateway")
+    .addOption(format())
+    .action(async (file, opts) => {
+      const { configCheck } = await import("./commands/config-check/index.js");
+      process.exitCode = await configCheck({ file, ...opts });
+    });
+
+  const keys = program.command("keys").description("manage API keys");
+  serverOptions(
+    keys
+      .command("create")
+      .description("create a key; prints the secret once")
+      .requiredOption("--name <name>", "a name people will recognise")
+      .option("--team <team>", "team the key belongs to", "default")
+      .addOption(new Option("--role <role>", "role").choices(["user", "admin", "auditor"]).default("user"))
+      .option("--models <list>", "comma-separated models the key may use (* for all)", "*")
+      .option("--expires <when>", "expiry: an ISO-8601 time or a duration such as 30d, 12h"),
+  ).action(async (opts) => {
+    const { keysCreate } = await import("./commands/keys/index.js");
+    process.exitCode = await keysCreate(opts);
+  });
+  serverOptions(keys.command("list").description("list keys (never their secrets)")).action(async (opts) => {
+    const { keysList } = await import("./commands/keys/index.js");
+    process.exitCode = await keysList(opts);
+  });
+  for (const action of ["suspend", "resume", "revoke"] as const) {
+    serverOptions(keys.command(`${action} <id>`).description(`${action} a key`)).action(async (id, opts) => {
+      const { keysSetStatus } = await import("./commands/keys/index.js");
+      process.exitCode = await keysSetStatus({ id, action, ...opts });
+    });
+  }
+
+  return program;
+}
