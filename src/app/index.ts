@@ -1,0 +1,102 @@
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import type { Logger } from "pino";
+import { loadConfigFile, loadEmbeddedConfig, type LoadedConfig } from "../config/index.js";
+import { EventBus } from "../events/index.js";
+import { createGateway, KeyService, type Gateway } from "../gateway/index.js";
+import { openSqliteStore, type Store } from "../store/index.js";
+import { ensureDataDir, loadServerSecret, sqliteFile } from "./data-dir.js";
+import { bootstrapAdminKey } from "./keys.js";
+import { createLogger } from "./logger.js";
+
+export { BootstrapError } from "./keys.js";
+export { ConfigError, loadConfigFile } from "../config/index.js";
+export { parseExpiry, KeyService, KeyTransitionError, keyJson } from "../gateway/index.js";
+
+export interface ServeOptions {
+  configFile?: string;
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  /** Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  logDestination?: NodeJS.WritableStream;
+}
+
+export interface RunningServer {
+  url: string;
+  gateway: Gateway;
+  logger: Logger;
+  loaded: LoadedConfig;
+  /** Graceful stop: no new requests, in-flight ones finish, events are flushed, storage closed. */
+  close(): Promise<void>;
+}
+
+/** The composition root: configuration → store → event bus and its subscribers → gateway. */
+export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const loaded = options.configFile ? loadConfigFile(options.configFile) : loadEmbeddedConfig();
+  const config = loaded.config;
+  if (options.host) config.server.host = options.host;
+  if (options.port !== undefined) config.server.port = options.port;
+  const dataDir = resolve(options.dataDir ?? config.dataDir);
+
+  const logger = createLogger(config.logging.level, options.logDestination);
+  for (const warning of loaded.warnings) logger.warn({ config: loaded.source }, warning);
+
+  ensureDataDir(dataDir);
+  const serverSecret = loadServerSecret(dataDir);
+  const store: Store = openSqliteStore(sqliteFile(dataDir));
+
+  let lastDropLog = 0;
+  const bus = new EventBus({
+    onDrop(subscriber) {
+      // Loud but bounded: one line per second at most; the exact count is in /metrics.
+      const now = Date.now();
+      if (now - lastDropLog > 1000) {
+        lastDropLog = now;
+        logger.error({ subscriber }, "security events dropped: subscriber queue full");
+      }
+    },
+    onError(subscriber, error, batchSize) {
+      logger.error({ subscriber, batchSize, err: error }, "security event subscriber failed");
+    },
+  });
+  bus.subscribe({ name: "store", handle: (batch) => store.appendEvents(batch) });
+
+  const gateway = await createGateway({ config, baseDir: loaded.baseDir, logger, store, bus, serverSecret });
+  await bootstrapAdminKey(gateway.runtime.keyService, logger, env.PORTCULLIS_ADMIN_KEY);
+  await gateway.runtime.keys.refresh(true);
+
+  await gateway.app.listen({ host: config.server.host, port: config.server.port });
+  const address = gateway.app.server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `${config.tls ? "https" : "http"}://${host}:${address.port}`;
+  logger.info({ url, config: loaded.source, dataDir, models: config.models.map((m) => m.name) }, "portcullis gateway listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    gateway,
+    logger,
+    loaded,
+    close() {
+      closing ??= (async () => {
+        await gateway.close();
+        const flushed = await bus.drain(config.server.shutdownGraceMs);
+        if (!flushed) logger.error({ pending: bus.stats() }, "shutdown: some security events could not be flushed");
+        await store.close();
+        logger.info("portcullis gateway stopped");
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Keys in a data directory, for the CLI when no server is given. */
+export function openLocalKeys(dataDir: string): { service: KeyService; close(): Promise<void> } {
+  const dir = resolve(dataDir);
+  ensureDataDir(dir);
+  const store = openSqliteStore(sqliteFile(dir));
+  return { service: new KeyService(store, loadServerSecret(dir)), close: () => store.close() };
+}

@@ -1,0 +1,59 @@
+/**
+ * The security event: one per request, and one per notable thing outside requests (an admin
+ * action, a key suspended by a responder). Field names follow OCSF where one fits — class 6003
+ * "API Activity" for requests (actor, src_endpoint, http_request, status), 2004 "Detection
+ * Finding" for findings — so the SIEM exporters map them without guessing.
+ */
+
+export type EventClass = "api_activity" | "admin_activity" | "detection_finding" | "system";
+
+/** What the gateway finally did with the request. */
+export type DecisionAction = "allow" | "redact" | "block" | "error";
+
+export interface EventActor {
+  key_id: string | null;
+  key_name?: string;
+  team?: string;
+  role?: string;
+}
+
+export interface EventFinding {
+  detector: string;
+  kind: string;
+  category: string;
+  severity: string;
+  score: number;
+  /** Where it was found: the prompt, a retrieved document, or the model's output. */
+  direction?: "prompt" | "document" | "output";
+  span?: [number, number];
+  evidence?: string;
+}
+
+export interface SecurityEvent {
+  /** Time-ordered unique id (UUIDv7). */
+  id: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+  class: EventClass;
+  /** e.g. "chat.completions", "messages", "key.created", "key.suspended". */
+  activity: string;
+  severity: "info" | "low" | "medium" | "high" | "critical";
+  request_id?: string;
+  actor: EventActor;
+  src_endpoint?: { ip?: string; user_agent?: string };
+  http?: { method: string; path: string; status: number };
+  route?: string;
+  model?: string;
+  provider?: string;
+  stream?: boolean;
+  decision: { action: DecisionAction; monitor_only: boolean; reasons: string[] };
+  findings: EventFinding[];
+  usage?: { prompt_tokens: number; completion_tokens: number };
+  latency_ms?: { total: number; upstream?: number; overhead?: number };
+  /** Stable PCX_… code when the request ended in an error. */
+  error_code?: string;
+  /** Reference to the encrypted payload when payload logging is on; never the payload itself. */
+  payload_ref?: string | null;
+  /** Free-form, non-secret details (admin actions: the target key id, the change). */
+  details?: Record<string, unknown>;
+}

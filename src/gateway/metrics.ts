@@ -1,0 +1,66 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Latency buckets in seconds: the gateway's own overhead lives in the sub-millisecond range. */
+const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export interface QueueStats {
+  name: string;
+  depth: number;
+  dropped: number;
+}
+
+export function createMetrics(queueStats: () => QueueStats[]) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "portcullis_process_" });
+  const requests = new Counter({
+    name: "portcullis_requests_total",
+    help: "Requests by route, model, decision and HTTP status",
+    labelNames: ["route", "model", "decision", "status"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "portcullis_request_duration_seconds",
+    help: "Time from request to the end of the reply",
+    labelNames: ["route", "model", "decision"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const upstream = new Histogram({
+    name: "portcullis_upstream_duration_seconds",
+    help: "Time the provider took, from sending the request to the end of its answer",
+    labelNames: ["provider", "model"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const overhead = new Histogram({
+    name: "portcullis_overhead_seconds",
+    help: "Time the gateway itself added to a request (total minus provider time)",
+    labelNames: ["route"] as const,
+    buckets: OVERHEAD_BUCKETS,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "portcullis_event_queue_depth",
+    help: "Security events waiting for a subscriber",
+    labelNames: ["subscriber"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const q of queueStats()) this.set({ subscriber: q.name }, q.depth);
+    },
+  });
+  new Gauge({
+    name: "portcullis_events_dropped_total",
+    help: "Security events a subscriber lost because its queue was full (should stay 0)",
+    labelNames: ["subscriber"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const q of queueStats()) this.set({ subscriber: q.name }, q.dropped);
+    },
+  });
+  return { registry, requests, duration, upstream, overhead };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,223 @@
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { resolvePath, resolveSecret, type Config } from "../config/index.js";
+import { uuidv7, type EventBus } from "../events/index.js";
+import type { Store } from "../store/index.js";
+import { KeyCache, KeyService } from "./auth/index.js";
+import { parseJsonBody } from "./body.js";
+import { GatewayError, errorBody, type ErrorShape } from "./errors.js";
+import { createMetrics } from "./metrics.js";
+import { createModelRouter } from "./models.js";
+import { createProvider, type Provider } from "./providers/index.js";
+import { registerAdminRoutes } from "./routes/admin.js";
+import { modelHandler } from "./routes/model-api.js";
+import { registerOpsRoutes } from "./routes/ops.js";
+import type { GatewayRuntime } from "./runtime.js";
+import {
+  authStage,
+  modelAccessStage,
+  passthroughStage,
+  validateStage,
+  type RequestStage,
+  type ResponseStage,
+} from "./stages/index.js";
+
+export interface GatewayOptions {
+  config: Config;
+  /** Directory relative paths in the config are resolved against. */
+  baseDir: string;
+  logger: Logger;
+  store: Store;
+  bus: EventBus;
+  serverSecret: Buffer;
+  /** Stages that later issues add (limits, inspection, policy); pass-throughs when absent. */
+  stages?: {
+    limits?: RequestStage;
+    inspectIn?: RequestStage;
+    policyIn?: RequestStage;
+    response?: ResponseStage[];
+  };
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  runtime: GatewayRuntime;
+  /** Stops accepting, waits for in-flight requests, closes provider pools. */
+  close(): Promise<void>;
+}
+
+/** Fastify's own errors, mapped to the catalogue so every answer has the documented shape. */
+const FASTIFY_ERRORS: Record<string, GatewayError["code"]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "PCX_BODY_TOO_LARGE",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "PCX_UNSUPPORTED_MEDIA_TYPE",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "PCX_INVALID_REQUEST",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "PCX_INVALID_JSON",
+  FST_ERR_CTP_INVALID_TYPE: "PCX_UNSUPPORTED_MEDIA_TYPE",
+};
+
+function shapeFor(url: string): ErrorShape {
+  return url.startsWith("/v1/messages") ? "anthropic" : "openai";
+}
+
+function tlsOptions(config: Config, baseDir: string) {
+  if (!config.tls) return undefined;
+  const read = (path: string) => readFileSync(resolvePath(path.replace(/^file:/, ""), baseDir));
+  return {
+    cert: read(config.tls.cert),
+    key: read(config.tls.key),
+    // TLS 1.2 is the floor (RFC 8996 deprecates 1.0 and 1.1).
+    minVersion: "TLSv1.2" as const,
+    ...(config.tls.clientAuth !== "none"
+      ? { ca: read(config.tls.clientCa!), requestCert: true, rejectUnauthorized: config.tls.clientAuth === "require" }
+      : {}),
+  };
+}
+
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, baseDir, logger, store, bus, serverSecret } = options;
+  const server = config.server;
+
+  const providers = new Map<string, Provider>();
+  for (const [name, providerConfig] of Object.entries(config.providers)) {
+    providers.set(
+      name,
+      createProvider(name, providerConfig, {
+        resolveSecret: (ref, where) => resolveSecret(ref, baseDir, where),
+        resolvePath: (path) => resolvePath(path, baseDir),
+        readFile: (path) => readFileSync(path),
+      }),
+    );
+  }
+  const secrets = [...providers.values()].flatMap((p) => p.secrets());
+  const scrub = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("[REDACTED]"), text);
+
+  const keys = new KeyCache(store, (error) => logger.error({ err: error }, "key cache refresh failed"));
+  await keys.start();
+  const router = createModelRouter(config.models, providers);
+  const metrics = createMetrics(() => bus.stats());
+  let shuttingDown = false;
+
+  const requestStages: RequestStage[] = [
+    authStage(keys, serverSecret),
+    validateStage(),
+    modelAccessStage(router),
+    options.stages?.limits ?? passthroughStage("limits"),
+    options.stages?.inspectIn ?? passthroughStage("inspect-in"),
+    options.stages?.policyIn ?? passthroughStage("policy"),
+  ];
+
+  const runtime: GatewayRuntime = {
+    config,
+    logger,
+    store,
+    bus,
+    keys,
+    keyService: new KeyService(store, serverSecret),
+    serverSecret,
+    router,
+    providers,
+    requestStages,
+    responseStages: options.stages?.response ?? [],
+    metrics,
+    scrub,
+    isShuttingDown: () => shuttingDown,
+    observe(ctx, event, outcome) {
+      const route = ctx.path;
+      const model = ctx.model?.name ?? "unknown";
+      const decision = event.decision.action;
+      metrics.requests.inc({ route, model, decision, status: String(outcome.status) });
+      metrics.duration.observe({ route, model, decision }, outcome.totalMs / 1000);
+      if (outcome.upstreamMs !== undefined && ctx.model) {
+        metrics.upstream.observe({ provider: ctx.model.provider.name, model }, outcome.upstreamMs / 1000);
+      }
+      if (outcome.overheadMs !== undefined) metrics.overhead.observe({ route }, outcome.overheadMs / 1000);
+      logger.info(
+        {
+          reqId: ctx.requestId,
+          route,
+          model,
+          key: ctx.identity?.keyId,
+          status: outcome.status,
+          decision,
+          code: outcome.errorCode,
+          ms: Math.round(outcome.totalMs * 100) / 100,
+        },
+        "request",
+      );
+    },
+  };
+
+  const https = tlsOptions(config, baseDir);
+  const app = Fastify({
+    loggerInstance: logger,
+    // The gateway logs one line per request itself, with fields known to be safe.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: server.bodyLimit,
+    trustProxy: server.trustProxy,
+    requestTimeout: server.requestTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    // Client-supplied request ids are not trusted: ours are unique and time-ordered.
+    requestIdHeader: false,
+    genReqId: () => uuidv7(),
+    return503OnClosing: true,
+    ...(https ? { https } : {}),
+  }) as unknown as FastifyInstance;
+  app.server.headersTimeout = server.headersTimeoutMs;
+
+  app.addHook("onRequest", async (request) => {
+    (request as FastifyRequest & { startedAt?: number }).startedAt = performance.now();
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer, server.maxJsonDepth));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
+    let mapped: GatewayError;
+    if (error instanceof GatewayError) mapped = error;
+    else if (error.code && FASTIFY_ERRORS[error.code]) mapped = new GatewayError(FASTIFY_ERRORS[error.code]!);
+    else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      mapped = new GatewayError("PCX_INVALID_REQUEST", undefined, { status: error.statusCode });
+    } else {
+      logger.error({ reqId: request.id, err: error }, "unhandled error");
+      mapped = new GatewayError("PCX_INTERNAL");
+    }
+    if (mapped.code === "PCX_BODY_TOO_LARGE") {
+      mapped = new GatewayError("PCX_BODY_TOO_LARGE", `The request body is larger than ${server.bodyLimit} bytes.`);
+    }
+    reply
+      .code(mapped.status)
+      .header("x-request-id", request.id)
+      .send(errorBody(mapped, shapeFor(request.url), request.id));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new GatewayError("PCX_NOT_FOUND");
+    reply.code(404).header("x-request-id", request.id).send(errorBody(error, shapeFor(request.url), request.id));
+  });
+
+  app.post("/v1/chat/completions", modelHandler(runtime, "openai.chat", "openai"));
+  app.post("/v1/completions", modelHandler(runtime, "openai.completions", "openai"));
+  app.post("/v1/embeddings", modelHandler(runtime, "openai.embeddings", "openai"));
+  app.post("/v1/messages", modelHandler(runtime, "anthropic.messages", "anthropic"));
+  registerOpsRoutes(app, runtime);
+  registerAdminRoutes(app, runtime);
+
+  return {
+    app,
+    runtime,
+    async close() {
+      shuttingDown = true;
+      keys.stop();
+      await app.close();
+      await Promise.all([...providers.values()].map((p) => p.close()));
+    },
+  };
+}
