@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A scriptable OpenAI-compatible upstream for fault tests. The upstream model name picks the
+ * behaviour: ok, midstream (dies after two chunks), hang (never answers), nodone (stream without
+ * [DONE]), slow (a chunk every 50 ms), e500 / e429 / e401, leak (echoes the request headers in
+ * an error, to prove the gateway scrubs provider keys).
+ */
+export interface RecordedRequest {
+  path: string;
+  headers: IncomingMessage["headers"];
+  body: Record<string, unknown>;
+  aborted: boolean;
+}
+
+export interface MockUpstream {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const completion = (model: string, content: string) => ({
+  id: "chatcmpl-mock",
+  object: "chat.completion",
+  created: 1,
+  model,
+  choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
+});
+
+const chunk = (model: string, content: string | null, finish: string | null = null) =>
+  `data: ${JSON.stringify({
+    id: "chatcmpl-mock",
+    object: "chat.completion.chunk",
+    created: 1,
+    model,
+    choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }],
+  })}\n\n`;
+
+export async function startMockUpstream(): Promise<MockUpstream> {
+  const requests: RecordedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = "";
+    req.setEncoding("utf8");
+    req.on("data", (d) => (raw += d));
+    req.on("end", () => {
+      const body = JSON.parse(raw || "{}") as Record<string, unknown>;
+      const record: RecordedRequest = { path: req.url ?? "", headers: req.headers, body, aborted: false };
+      requests.push(record);
+      res.on("close", () => {
+        if (!res.writableFinished) record.aborted = true;
+      });
+      const model = String(body.model);
+      const stream = body.stream === true;
+      const json = (status: number, payload: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(payload));
+      };
+      switch (model) {
+        case "hang":
+          return;
+        case "e500":
+          return json(500, { error: { message: "upstream exploded", type: "server_error", code: null } });
+        case "e429":
+          return json(429, { error: { message: "slow down", type: "rate_limit_exceeded", code: null } });
+        case "e401":
+          return json(401, { error: { message: "bad provider key", type: "invalid_request_error", code: "invalid_api_key" } });
+        case "leak":
+          return json(400, { error: { message: `you sent ${JSON.stringify(req.headers)}`, type: "invalid_request_error" } });
+        case "notjson":
+          res.writeHead(200, { "content-type": "application/json" });
+          return res.end("this is not json");
+      }
+      if (!stream) return json(200, completion(model, "Hello from the mock."));
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const parts = ["Hello", " from", " the", " mock", "."];
+      if (model === "midstream") {
+        res.write(chunk(model, parts[0]!));
+        res.write(chunk(model, parts[1]!));
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
+      if (model === "slow") {
+        let i = 0;
+        const timer = setInterval(() => {
+          if (res.destroyed) return clearInterval(timer);
+          res.write(chunk(model, ` tick${i++}`));
+          if (i >= 200) {
+            clearInterval(timer);
+            res.end(chunk(model, null, "stop") + "data: [DONE]\n\n");
+          }
+        }, 50);
+        res.on("close", () => clearInterval(timer));
+        return;
+      }
+      for (const part of parts) res.write(chunk(model, part));
+      res.write(chunk(model, null, "stop"));
+      const usage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage;
+      if (usage) {
+        res.write(
+          `data: ${JSON.stringify({ id: "chatcmpl-mock", object: "chat.completion.chunk", created: 1, model, choices: [], usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 } })}\n\n`,
+        );
+      }
+      res.end(model === "nodone" ? "" : "data: [DONE]\n\n");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
