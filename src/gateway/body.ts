@@ -40,7 +40,10 @@ export function parseJsonBody(bytes: Uint8Array, maxDepth: number): unknown {
   try {
     return sjson.parse(text, undefined, { protoAction: "error", constructorAction: "error" });
   } catch (error) {
-    if (error instanceof SyntaxError) throw new GatewayError("PCX_INVALID_JSON");
-    throw new GatewayError("PCX_INVALID_JSON", "The request body contains forbidden keys (__proto__ or constructor.prototype).");
+    // secure-json-parse reports forbidden keys as a SyntaxError too; tell the caller which it was.
+    if (error instanceof SyntaxError && /forbidden/.test(error.message)) {
+      throw new GatewayError("PCX_INVALID_JSON", "The request body contains forbidden keys (__proto__ or constructor.prototype).");
+    }
+    throw new GatewayError("PCX_INVALID_JSON");
   }
 }
