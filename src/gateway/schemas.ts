@@ -38,7 +38,12 @@ const completions = z.looseObject({
 
 const embeddings = z.looseObject({
   model: modelName,
-  input: z.union([z.string(), z.array(z.string()).min(1).max(2048), z.array(z.number().int()), z.array(z.array(z.number().int()))]),
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1).max(2048),
+    z.array(z.number().int()).min(1),
+    z.array(z.array(z.number().int()).min(1)).min(1),
+  ]),
   encoding_format: z.enum(["float", "base64"]).optional(),
 });
 
@@ -78,5 +83,6 @@ export function validateBody(api: ApiKind, body: unknown): ValidBody {
     throw new GatewayError("PCX_INVALID_REQUEST", `Invalid request: ${path}: ${issue.message}.`);
   }
   const valid = body as Record<string, unknown>;
-  return { body: valid, model: valid.model as string, stream: valid.stream === true };
+  // Embeddings have no streamed form: a stray `stream: true` is ignored, as providers do.
+  return { body: valid, model: valid.model as string, stream: api !== "openai.embeddings" && valid.stream === true };
 }
