@@ -161,13 +161,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // Client-supplied request ids are not trusted: ours are unique and time-ordered.
     requestIdHeader: false,
     genReqId: () => uuidv7(),
-    return503OnClosing: true,
+    // While draining, new requests get PCX_SHUTTING_DOWN in the route's shape (hook below).
+    return503OnClosing: false,
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = server.headersTimeoutMs;
 
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", async (request, reply) => {
     (request as FastifyRequest & { startedAt?: number }).startedAt = performance.now();
+    if (shuttingDown && request.url !== "/healthz") {
+      reply.header("connection", "close");
+      throw new GatewayError("PCX_SHUTTING_DOWN");
+    }
   });
 
   app.removeAllContentTypeParsers();
