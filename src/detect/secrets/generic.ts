@@ -1,0 +1,568 @@
+import { entropy, obviouslyFake, type Extracted } from "./rule.js";
+
+/*
+ * The generic `name = value` rules. A regex only finds the keyword; this small parser reads the
+ * identifier around it, the assignment operator and the value, all with bounded loops, so the
+ * cost is linear in the text whatever it contains. Then the value is judged: placeholders,
+ * references to variables or the environment, UUIDs, checksums and lock files are not secrets.
+ */
+
+function isIdChar(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46
+  );
+}
+const isLower = (c: number) => c >= 97 && c <= 122;
+const isSpace = (c: number) => c === 32 || c === 9;
+const isQuote = (c: number) => c === 34 || c === 39 || c === 96;
+
+/** Lower-case stems that may run straight into a keyword without a separator ("apikey"). */
+const COMPOUND_STEMS = [
+  "api",
+  "auth",
+  "access",
+  "secret",
+  "private",
+  "client",
+  "bot",
+  "bearer",
+  "refresh",
+  "app",
+  "user",
+  "admin",
+  "db",
+  "my",
+  "root",
+  "master",
+  "session",
+  "consumer",
+  "oauth",
+  "deploy",
+  "service",
+  "webhook",
+  "signing",
+  "encryption",
+  "license",
+  "account",
+  "login",
+  "mysql",
+  "postgres",
+  "redis",
+  "smtp",
+  "mail",
+  "ftp",
+  "ldap",
+  "sql",
+  "jwt",
+  "gh",
+  "git",
+  "npm",
+  "pypi",
+  "slack",
+  "stripe",
+  "aws",
+  "azure",
+  "gcp",
+  "sas",
+  "storage",
+  "shared",
+  "master",
+  "keystore",
+  "truststore",
+  "wifi",
+  "wpa",
+  "vnc",
+  "rdp",
+  "sa",
+  "pg",
+];
+
+/** Words before the keyword that make it something other than a credential ("public_key", "next_token"). */
+const QUALIFIERS = new Set([
+  "public",
+  "pub",
+  "primary",
+  "foreign",
+  "sort",
+  "partition",
+  "cache",
+  "idempotency",
+  "next",
+  "page",
+  "pagination",
+  "continuation",
+  "max",
+  "min",
+  "num",
+  "total",
+  "input",
+  "output",
+  "completion",
+  "special",
+  "pad",
+  "eos",
+  "bos",
+  "unk",
+  "mask",
+  "sep",
+  "cls",
+  "hot",
+  "range",
+  "hash",
+  "lookup",
+  "dict",
+  "map",
+  "foreign",
+  "unique",
+  "composite",
+  "sharding",
+  "routing",
+  "shard",
+  "registry",
+  "translation",
+  "i18n",
+]);
+
+/** Last words that make the name metadata about a secret ("password_hash", "secret_name", "key_id"). */
+const METADATA_LAST = new Set([
+  "id",
+  "ids",
+  "name",
+  "names",
+  "type",
+  "file",
+  "path",
+  "url",
+  "uri",
+  "endpoint",
+  "length",
+  "len",
+  "policy",
+  "hint",
+  "label",
+  "placeholder",
+  "field",
+  "header",
+  "param",
+  "regex",
+  "pattern",
+  "format",
+  "version",
+  "prefix",
+  "suffix",
+  "expiry",
+  "expires",
+  "expiration",
+  "ttl",
+  "timeout",
+  "lifetime",
+  "size",
+  "limit",
+  "usage",
+  "used",
+  "count",
+  "hash",
+  "hashed",
+  "digest",
+  "checksum",
+  "fingerprint",
+  "kid",
+  "alg",
+  "algorithm",
+  "arn",
+  "ref",
+  "env",
+  "var",
+  "variable",
+  "source",
+  "dir",
+  "mode",
+  "enabled",
+  "required",
+  "visible",
+  "display",
+  "selector",
+  "column",
+  "index",
+  "manager",
+  "provider",
+  "scope",
+  "scopes",
+  "audience",
+  "issuer",
+  "strength",
+  "complexity",
+  "rotation",
+  "history",
+  "prompt",
+  "schema",
+  "property",
+  "attribute",
+  "method",
+  "class",
+  "function",
+  "handler",
+  "callback",
+  "validator",
+  "encoder",
+  "generator",
+  "tokenizer",
+  "counter",
+  "bucket",
+  "region",
+  "host",
+  "port",
+  "user",
+  "username",
+  "login",
+  "email",
+  "owner",
+  "author",
+  "description",
+  "title",
+  "message",
+  "error",
+  "status",
+  "state",
+  "text",
+  "button",
+  "reset",
+  "forgot",
+  "min",
+  "max",
+  "rule",
+  "rules",
+  "mapping",
+  "location",
+  "locator",
+  "loader",
+  "reader",
+  "list",
+  "lists",
+  "set",
+  "map",
+  "store",
+  "vault",
+  "ring",
+  "chain",
+  "pair",
+  "spec",
+  "template",
+  "input",
+]);
+
+/** Whole values that are documentation placeholders or code, never credentials. */
+const PLACEHOLDERS = new Set([
+  "changeme",
+  "change_me",
+  "change-me",
+  "changeit",
+  "password",
+  "passwd",
+  "pass",
+  "pwd",
+  "secret",
+  "token",
+  "apikey",
+  "api_key",
+  "api-key",
+  "key",
+  "null",
+  "none",
+  "nil",
+  "undefined",
+  "true",
+  "false",
+  "empty",
+  "blank",
+  "string",
+  "str",
+  "int",
+  "number",
+  "boolean",
+  "bool",
+  "any",
+  "object",
+  "bytes",
+  "required",
+  "optional",
+  "example",
+  "sample",
+  "dummy",
+  "test",
+  "testing",
+  "placeholder",
+  "redacted",
+  "removed",
+  "hidden",
+  "masked",
+  "notset",
+  "not-set",
+  "not_set",
+  "unset",
+  "default",
+  "todo",
+  "fixme",
+  "tbd",
+  "n/a",
+  "na",
+  "foo",
+  "bar",
+  "baz",
+  "foobar",
+  "qwerty",
+  "123456",
+  "12345678",
+  "admin",
+  "root",
+  "guest",
+  "user",
+  "username",
+  "xxx",
+  "value",
+  "your-key",
+  "yourkey",
+  "my-secret",
+  "mysecret",
+  "secret123",
+  "password123",
+  "s3cr3t",
+  "p@ssw0rd",
+  "letmein",
+  "abc123",
+  "insert",
+  "replace",
+  "abcdef.0123456789abcdef",
+]);
+
+/** Substrings that mark a placeholder value. */
+const PLACEHOLDER_PARTS =
+  /your[_\-. ]?|_here|-here|example|placeholder|changeme|change_me|replace[_-]?me|dummy|sample|redacted|fake|xxxx|<|>|\$\{|\{\{|%\(|\$\(|^\$[A-Za-z_]|^%[A-Za-z_]+%$|^@[a-z]|^env[.:[(]|process\.env|os\.environ|getenv|system\.getenv|config\.|settings\.|secrets\.|vault:|^\[|^\*+$|\bnull\b|\bundefined\b|^\/|^\.\/|^~\/|\.(?:pem|key|crt|txt|json|yaml|yml|env|p12|pfx|jks)$/i;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CHECKSUM_CONTEXT =
+  /(?:sha\d*|md5|checksum|integrity|digest|hash|commit|revision|etag|fingerprint|resolved)/i;
+const LOCKFILE_MARKERS = ["lockfileVersion", "# yarn lockfile", "[[package]]", "integrity sha", "checksum ="];
+const IDENT_VALUE = /^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)+(?:\(\))?$/;
+const NUMERIC = /^[+-]?\d+(?:\.\d+)?[a-z]{0,2}$/i;
+const DATE_VALUE = /^\d{4}-\d{2}-\d{2}/;
+
+export type Family = "password" | "token";
+
+interface Assignment {
+  name: string;
+  valueStart: number;
+  valueEnd: number;
+  quoted: boolean;
+  weakOp: boolean;
+  /** The character after an unquoted value (";" or ")" mean a code variable). */
+  after: number;
+}
+
+function splitWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+/** Reads `name <op> value` around a keyword match; null when the shape is not an assignment. */
+function parse(text: string, kwStart: number, kwEnd: number, keyword: string): Assignment | null {
+  // Identifier boundaries.
+  let ns = kwStart;
+  while (ns > 0 && kwStart - ns < 64 && isIdChar(text.charCodeAt(ns - 1))) ns--;
+  let ne = kwEnd;
+  while (ne < text.length && ne - kwEnd < 40 && isIdChar(text.charCodeAt(ne))) ne++;
+  const first = text.charCodeAt(kwStart);
+  const prev = kwStart > 0 ? text.charCodeAt(kwStart - 1) : 0;
+  // Keyword inside a longer lower-case word: "monkey", "compass", "turkey".
+  if (isLower(prev) && isLower(first)) {
+    const stem = text.slice(ns, kwStart).toLowerCase();
+    if (!COMPOUND_STEMS.some((s) => stem.endsWith(s))) return null;
+  }
+  // Keyword continuing into a longer word: "keyboard", "tokenizer", "passenger", "secretary".
+  const nextC = text.charCodeAt(kwEnd);
+  if (kwEnd < ne && isLower(nextC) && isLower(text.charCodeAt(kwEnd - 1))) {
+    const rest = text.slice(kwEnd, ne).toLowerCase();
+    if (!/^(?:s|word|wd|phrase)?(?:[_.-]|$)/.test(rest) || (keyword !== "pass" && rest.startsWith("word")))
+      return null;
+    if (rest.startsWith("s") && !/^s(?:[_.-]|$)/.test(rest)) return null;
+  }
+  const name = text.slice(ns, ne);
+  const words = splitWords(name);
+  const kwWord = words.findIndex((w) => w.includes(keyword));
+  if (words.slice(0, Math.max(kwWord, 0)).some((w) => QUALIFIERS.has(w))) return null;
+  const last = words[words.length - 1] ?? "";
+  if (words.length > 1 && METADATA_LAST.has(last) && !last.includes(keyword)) return null;
+
+  // Operator.
+  let p = ne;
+  let closers = 0;
+  while (p < text.length && closers < 2 && (isQuote(text.charCodeAt(p)) || text.charCodeAt(p) === 93)) {
+    p++;
+    closers++;
+  }
+  const nameQuoted = ns > 0 && isQuote(text.charCodeAt(ns - 1));
+  let sp = 0;
+  while (p < text.length && sp < 4 && isSpace(text.charCodeAt(p))) {
+    p++;
+    sp++;
+  }
+  let weakOp = false;
+  const two = text.slice(p, p + 3);
+  if (two.startsWith("===") || two.startsWith("!==")) p += 3;
+  else if (/^(?::=|=>|->|==|!=|<-)/.test(two)) p += 2;
+  else if (two[0] === "=" || two[0] === ":") p += 1;
+  else if (two[0] === "," && nameQuoted) p += 1;
+  else if (/^value\s{0,2}=/.test(text.slice(p, p + 9)) && closers > 0) p = text.indexOf("=", p) + 1;
+  else if (/^is\s/i.test(text.slice(p, p + 3)) && sp > 0) {
+    p += 2;
+    weakOp = true;
+  } else if (sp > 0) weakOp = true;
+  else return null;
+  sp = 0;
+  while (p < text.length && sp < 4 && isSpace(text.charCodeAt(p))) {
+    p++;
+    sp++;
+  }
+  // Value.
+  let c = text.charCodeAt(p);
+  if (c === 92 && isQuote(text.charCodeAt(p + 1))) p++; // \"value\" inside an escaped string
+  c = text.charCodeAt(p);
+  if (isQuote(c)) {
+    const q = c;
+    const vs = p + 1;
+    let ve = vs;
+    while (ve < text.length && ve - vs <= 256) {
+      const d = text.charCodeAt(ve);
+      if (d === q || d === 10 || d === 13) break;
+      if (d === 92 && isQuote(text.charCodeAt(ve + 1))) break;
+      ve++;
+    }
+    if (text.charCodeAt(ve) !== q && text.charCodeAt(ve) !== 92) return null;
+    return { name, valueStart: vs, valueEnd: ve, quoted: true, weakOp, after: text.charCodeAt(ve + 1) };
+  }
+  const vs = p;
+  let ve = vs;
+  while (ve < text.length && ve - vs <= 256) {
+    const d = text.charCodeAt(ve);
+    // whitespace, quotes, and the delimiters that end a value in code, INI, ODBC and query strings
+    if (
+      d <= 32 ||
+      isQuote(d) ||
+      d === 59 ||
+      d === 44 ||
+      d === 41 ||
+      d === 93 ||
+      d === 125 ||
+      d === 60 ||
+      d === 38
+    )
+      break;
+    ve++;
+  }
+  while (ve > vs && text.charCodeAt(ve - 1) === 46) ve--; // sentence full stop
+  if (ve === vs) return null;
+  return { name, valueStart: vs, valueEnd: ve, quoted: false, weakOp, after: text.charCodeAt(ve) };
+}
+
+function isPlaceholder(value: string, name: string): boolean {
+  const lower = value.toLowerCase();
+  if (PLACEHOLDERS.has(lower)) return true;
+  if (PLACEHOLDER_PARTS.test(value)) return true;
+  if (obviouslyFake(value)) return true;
+  if (lower === name.toLowerCase()) return true;
+  // The value repeats a keyword: `password = "mypassword"`, `token: tokenValue`.
+  if (/pass(?:word|wd)|secret|token|api_?key/i.test(value) && value.length < 40) return true;
+  return false;
+}
+
+function classes(v: string): { digit: boolean; upper: boolean; lower: boolean; symbol: boolean } {
+  return {
+    digit: /\d/.test(v),
+    upper: /[A-Z]/.test(v),
+    lower: /[a-z]/.test(v),
+    symbol: /[^A-Za-z0-9]/.test(v),
+  };
+}
+
+function lockfile(text: string): boolean {
+  return LOCKFILE_MARKERS.some((m) => text.includes(m));
+}
+
+/** Password-family values: human-chosen, so low entropy is allowed, placeholders are not. */
+function judgePassword(text: string, a: Assignment): number | null {
+  const value = text.slice(a.valueStart, a.valueEnd);
+  if (value.length < 4 || value.length > 128) return null;
+  if (isPlaceholder(value, a.name)) return null;
+  if (NUMERIC.test(value) && value.length < 6) return null;
+  if (IDENT_VALUE.test(value)) return null;
+  if (!a.quoted && /^[A-Za-z_$][\w$]*$/.test(value) && (a.after === 59 || a.after === 41 || a.after === 44))
+    return null;
+  if (!a.quoted && /[[(]/.test(value)) return null;
+  if (a.weakOp) {
+    // "password pass123" (netrc) or "the password is 'x'": needs digits or symbols, or quotes.
+    const k = classes(value);
+    if (!a.quoted && !(k.digit || k.symbol)) return null;
+  }
+  if (entropy(value) < 1.5) return null;
+  return a.weakOp ? 0.6 : 0.7;
+}
+
+/** Token-family values: machine-generated, so they must look random. */
+function judgeToken(text: string, a: Assignment): number | null {
+  const value = text.slice(a.valueStart, a.valueEnd);
+  const words = splitWords(a.name);
+  if (value.length < 10 || value.length > 256) return null;
+  if (isPlaceholder(value, a.name)) return null;
+  if (IDENT_VALUE.test(value) || NUMERIC.test(value) || DATE_VALUE.test(value)) return null;
+  if (/^https?:\/\//i.test(value) && !/:\/\/[^/\s:@]+:[^/\s@]+@/.test(value)) return null;
+  if (value.includes("(") || (!a.quoted && value.includes("[")) || /^[\w.+-]+@[\w-]+\.[\w.]+$/.test(value))
+    return null;
+  if (UUID_RE.test(value) && !words.some((w) => w.includes("secret") || w.includes("password"))) return null;
+  if (/^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$/i.test(value)) {
+    if (
+      CHECKSUM_CONTEXT.test(a.name) ||
+      CHECKSUM_CONTEXT.test(text.slice(Math.max(0, a.valueStart - 60), a.valueStart))
+    )
+      return null;
+  }
+  if (/^sha(?:1|256|384|512)-/.test(value) || (lockfile(text) && /^[0-9a-f]{32,128}$/i.test(value)))
+    return null;
+  const k = classes(value);
+  if (!k.digit && !(k.upper && k.lower)) return null;
+  const h = entropy(value);
+  if (a.weakOp) {
+    if (value.length < 16 || h < 3.2 || !k.digit || !(k.upper || k.lower)) return null;
+    return 0.6;
+  }
+  if (h < 3.0) return null;
+  return h >= 3.5 ? 0.8 : 0.7;
+}
+
+export function genericExtractor(family: Family): (m: RegExpExecArray, text: string) => Extracted | null {
+  return (m, text) => {
+    const keyword = m[0].toLowerCase();
+    const a = parse(text, m.index, m.index + m[0].length, keyword.startsWith("pass") ? "pass" : keyword);
+    if (a === null) return null;
+    let score = family === "password" ? judgePassword(text, a) : judgeToken(text, a);
+    if (score === null && a.weakOp && family === "token") {
+      // "restpack SECRET bar <token>": allow up to two short words between the keyword and a token.
+      let p = a.valueStart;
+      for (let skip = 0; skip < 2 && score === null; skip++) {
+        const w = /^[A-Za-z]{1,12}[ \t]{1,3}/.exec(text.slice(p, p + 16));
+        if (w === null) break;
+        p += w[0].length;
+        let e = p;
+        while (e < text.length && e - p <= 256 && text.charCodeAt(e) > 32 && !isQuote(text.charCodeAt(e)))
+          e++;
+        const b: Assignment = { ...a, valueStart: p, valueEnd: e };
+        score = judgeToken(text, b);
+        if (score !== null) return { start: p, end: e, score: 0.6 };
+      }
+    }
+    if (score === null) return null;
+    return { start: a.valueStart, end: a.valueEnd, score };
+  };
+}

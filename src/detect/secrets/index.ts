@@ -1,0 +1,198 @@
+import RE2 from "re2";
+import { z } from "zod";
+import { maskEvidence } from "../mask.js";
+import type { Detector, Finding, PreparedText, ScanOptions, TextView } from "../types.js";
+import { entropy, obviouslyFake, type SecretRule } from "./rule.js";
+import { RULES } from "./rules/index.js";
+
+export { RULES } from "./rules/index.js";
+export type { SecretRule, RuleCase } from "./rule.js";
+
+const customRuleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9_.-]+$/),
+    kind: z
+      .string()
+      .regex(/^[a-z0-9_]+$/)
+      .default("custom_secret"),
+    description: z.string().default("user-supplied secret pattern"),
+    /** RE2 syntax: user patterns never run on a backtracking engine (ARCHITECTURE.md). */
+    pattern: z.string().min(1).max(4096),
+    keywords: z.array(z.string().min(2)).min(1),
+    severity: z.enum(["info", "low", "medium", "high", "critical"]).default("high"),
+  })
+  .strict();
+
+export const secretsOptionsSchema = z
+  .object({
+    /** Rule ids to leave out (e.g. "generic.password"). */
+    disable: z.array(z.string()).default([]),
+    /** Only these rule ids, when given. */
+    only: z.array(z.string()).optional(),
+    minScore: z.number().min(0).max(1).default(0.5),
+    /** Views besides the original: normalised text and decoded segments (base64, hex, URL). */
+    views: z.array(z.enum(["normalized", "decoded", "skeleton"])).default(["normalized", "decoded"]),
+    customRules: z.array(customRuleSchema).default([]),
+  })
+  .strict();
+export type SecretsOptions = z.input<typeof secretsOptionsSchema>;
+
+interface Compiled {
+  rule: SecretRule;
+  re: RegExp;
+}
+
+interface RawHit {
+  rule: SecretRule;
+  start: number;
+  end: number;
+  score: number;
+}
+
+function compileCustom(c: z.output<typeof customRuleSchema>): SecretRule {
+  // RE2 rejects backreferences and lookaround, so a user pattern cannot backtrack catastrophically.
+  const re = new RE2(c.pattern, "g") as unknown as RegExp;
+  return {
+    id: `custom.${c.id}`,
+    kind: c.kind,
+    description: c.description,
+    pattern: re,
+    keywords: c.keywords.map((k) => k.toLowerCase()),
+    severity: c.severity,
+    score: 0.8,
+    tp: [],
+    fp: [],
+  };
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function wantView(view: TextView, original: string, views: ReadonlySet<string>): boolean {
+  if (view.origin === "original") return true;
+  if (view.text === original) return false;
+  if (view.origin.startsWith("decoded:")) return views.has("decoded");
+  return views.has(view.origin);
+}
+
+export function createSecretsDetector(options: SecretsOptions = {}): Detector {
+  const opts = secretsOptionsSchema.parse(options);
+  const disabled = new Set(opts.disable);
+  const only = opts.only ? new Set(opts.only) : undefined;
+  const rules = [...RULES, ...opts.customRules.map(compileCustom)].filter(
+    (r) => !disabled.has(r.id) && (only === undefined || only.has(r.id)),
+  );
+  const compiled: Compiled[] = rules.map((rule) => ({
+    rule,
+    // `d` gives capture-group offsets; RE2 patterns (custom rules) are used as they are.
+    re:
+      rule.pattern instanceof RegExp && !(rule.pattern instanceof RE2)
+        ? new RegExp(
+            rule.pattern.source,
+            rule.pattern.flags.includes("d") ? rule.pattern.flags : rule.pattern.flags + "d",
+          )
+        : rule.pattern,
+  }));
+
+  // Keyword prefilter: one RE2 Set pass (a DFA over all keywords) says which keywords occur;
+  // only rules with a present keyword run, so text without any keyword costs one linear pass.
+  const keywords = [...new Set(rules.flatMap((r) => r.keywords.map((k) => k.toLowerCase())))];
+  const byKeyword = new Map<number, number[]>();
+  compiled.forEach((c, i) => {
+    for (const k of c.rule.keywords) {
+      const ki = keywords.indexOf(k.toLowerCase());
+      const list = byKeyword.get(ki) ?? [];
+      list.push(i);
+      byKeyword.set(ki, list);
+    }
+  });
+  const prefilter = keywords.length > 0 ? new RE2.Set(keywords.map(escapeRe), "i") : undefined;
+  const views = new Set<string>(opts.views);
+
+  function scanText(text: string): RawHit[] {
+    if (prefilter === undefined) return [];
+    const active = new Set<number>();
+    for (const ki of prefilter.match(text)) for (const ri of byKeyword.get(ki) ?? []) active.add(ri);
+    if (active.size === 0) return [];
+    const hits: RawHit[] = [];
+    for (const ri of [...active].sort((a, b) => a - b)) {
+      const { rule, re } = compiled[ri]!;
+      re.lastIndex = 0;
+      let guard = 0;
+      for (let m = re.exec(text); m !== null && guard < 10_000; m = re.exec(text), guard++) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        let start: number;
+        let end: number;
+        let score = rule.score ?? 0.9;
+        if (rule.extract) {
+          const x = rule.extract(m, text);
+          if (x === null) continue;
+          start = x.start;
+          end = x.end;
+          if (x.score !== undefined) score = x.score;
+        } else {
+          const g = rule.group ?? 0;
+          const idx = (m as RegExpExecArray & { indices?: [number, number][] }).indices?.[g];
+          if (idx === undefined) {
+            if (m[g] === undefined) continue;
+            start = m.index + m[0].indexOf(m[g]!);
+            end = start + m[g]!.length;
+          } else {
+            [start, end] = idx;
+          }
+        }
+        const secret = text.slice(start, end);
+        if (!rule.extract && rule.fakeCheck !== false && obviouslyFake(secret)) continue;
+        if (rule.entropy !== undefined && entropy(secret) < rule.entropy) continue;
+        if (rule.validate) {
+          const v = rule.validate(secret, text, start);
+          if (v === false) continue;
+          if (typeof v === "number") score = v;
+        }
+        hits.push({ rule, start, end, score });
+      }
+    }
+    // A generic rule gives way to a specific rule on the same text; equal spans keep the first rule.
+    const specific = hits.filter((h) => !h.rule.generic);
+    return hits.filter((h) => {
+      if (!h.rule.generic) return true;
+      return !specific.some((s) => s.start < h.end && h.start < s.end);
+    });
+  }
+
+  return {
+    id: "secrets",
+    categories: ["secret"],
+    scan(input: PreparedText, _options: ScanOptions): Finding[] {
+      const findings: Finding[] = [];
+      const seen = new Set<string>();
+      for (const view of input.views) {
+        if (!wantView(view, input.original, views)) continue;
+        for (const h of scanText(view.text)) {
+          if (h.score < opts.minScore) continue;
+          const span = view.toOriginal(h.start, h.end);
+          const key = `${span[0]}:${span[1]}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const decoded = view.depth > 0 ? ` (found in ${view.origin} text)` : "";
+          findings.push({
+            detector: "secrets",
+            kind: h.rule.kind,
+            category: "secret",
+            severity: h.rule.severity,
+            score: h.score,
+            span,
+            evidence: maskEvidence(view.text.slice(h.start, h.end)),
+            rule: h.rule.id,
+            reason: h.rule.description + decoded,
+          });
+        }
+      }
+      return findings.sort((a, b) => (a.span?.[0] ?? 0) - (b.span?.[0] ?? 0));
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import { crc32Base62Valid, withCrc32Base62 } from "../checksum.js";
+import { B62, B64URL, HEX, sample, tc, type SecretRule } from "../rule.js";
+import { assigned } from "./context.js";
+
+const S = (a: string, n: number, seed: string) => sample(a, n, seed);
+
+/** Source forges and CI: GitHub, GitLab, Bitbucket/Atlassian, Sourcegraph, SonarQube, CircleCI, … */
+export const forgeRules: SecretRule[] = [
+  {
+    id: "github.token",
+    kind: "github_token",
+    description:
+      "GitHub token (ghp_ personal, gho_ OAuth, ghu_ user-to-server, ghs_ server-to-server, ghr_ refresh) with its CRC-32 checksum",
+    pattern: /(?<![\w])gh[pousr]_[A-Za-z0-9]{36,251}(?![\w])/g,
+    keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    severity: "critical",
+    // The last 6 characters are the base62 CRC-32 of the random part: a pass is near-certain.
+    validate: (s) => {
+      const body = s.slice(4);
+      if (body.length === 36) return crc32Base62Valid(body) ? 0.99 : 0.7;
+      return 0.8; // ghr_ refresh tokens are longer and not checksummed the same way
+    },
+    tp: [
+      tc(`GITHUB_TOKEN=${withCrc32Base62("ghp_", S(B62, 30, "gh1"))}`, "classic PAT with a valid checksum"),
+      tc(`token: ${withCrc32Base62("ghs_", S(B62, 30, "gh2"))}`, "installation token"),
+      tc(`ghp_${S(B62, 36, "gh3")}`, "right shape, checksum fails: still reported at lower confidence"),
+    ],
+    fp: [tc("ghp_short", "too short"), tc(`xghp_${S(B62, 36, "gh4")}`, "inside a word")],
+  },
+  {
+    id: "github.fine_grained_pat",
+    kind: "github_fine_grained_pat",
+    description: "GitHub fine-grained personal access token (github_pat_ 22 + _ + 59 characters)",
+    pattern: /(?<![\w])github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}(?![\w])/g,
+    keywords: ["github_pat_"],
+    severity: "critical",
+    score: 0.97,
+    tp: [tc(`GH_TOKEN=github_pat_11${S(B62, 20, "ghf1")}_${S(B62, 59, "ghf2")}`, "env")],
+    fp: [tc("github_pat_", "prefix only"), tc(`github_pat_${S(B62, 22, "ghf3")}`, "missing second part")],
+  },
+  {
+    id: "github.oauth_client_secret",
+    kind: "github_oauth_client_secret",
+    description: "GitHub OAuth app client secret (40 hex) next to a GitHub secret name",
+    pattern: assigned("github|gh_client|gh_secret", "[a-f0-9]{40}"),
+    group: 1,
+    keywords: ["github", "gh_client", "gh_secret"],
+    severity: "high",
+    entropy: 3,
+    validate: (_s, text, i) => /secret/i.test(text.slice(Math.max(0, i - 50), i)),
+    tp: [tc(`GITHUB_CLIENT_SECRET=${S(HEX, 40, "gho1")}`, "env")],
+    fp: [tc(`GITHUB_SHA=${S(HEX, 40, "gho2")}`, "commit SHA, not a secret name")],
+  },
+  {
+    id: "gitlab.token",
+    kind: "gitlab_token",
+    description:
+      "GitLab token: personal/project/group (glpat-), deploy (gldt-), runner (glrt-, GR1348941), CI job (glcbt-), trigger (glptt-), feed, OAuth, SCIM, agent and incoming-mail tokens",
+    pattern:
+      /(?<![\w-])(?:glpat-[A-Za-z0-9_-]{20,}(?:\.[0-9a-z]{2}\.[a-z0-9]{9})?|gldt-[A-Za-z0-9_-]{20,}|glrt-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20}|glcbt-[A-Za-z0-9_-]{20,}|glptt-[a-f0-9]{40}|glft-[A-Za-z0-9_-]{20,}|gloas-[A-Za-z0-9_-]{40,}|glsoat-[A-Za-z0-9_-]{20,}|glimt-[A-Za-z0-9_-]{25,}|glagent-[A-Za-z0-9_-]{50,}|glffct-[A-Za-z0-9_-]{20,})(?![\w-])/g,
+    keywords: [
+      "glpat-",
+      "gldt-",
+      "glrt-",
+      "gr1348941",
+      "glcbt-",
+      "glptt-",
+      "glft-",
+      "gloas-",
+      "glsoat-",
+      "glimt-",
+      "glagent-",
+      "glffct-",
+    ],
+    severity: "critical",
+    entropy: 3,
+    tp: [
+      tc(`export GITLAB_TOKEN=glpat-${S(B64URL, 20, "gl1")}`, "PAT"),
+      tc(`runner token glrt-${S(B64URL, 20, "gl2")}`, "runner authentication token"),
+      tc(`trigger=glptt-${S(HEX, 40, "gl3")}`, "pipeline trigger token"),
+    ],
+    fp: [tc("glpat-xxxxxxxxxxxxxxxxxxxx", "placeholder"), tc("glpat-short", "too short")],
+  },
+  {
+    id: "bitbucket.app_password",
+    kind: "bitbucket_app_password",
+    description: "Bitbucket app password (ATBB prefix)",
+    pattern: /(?<![\w])ATBB[A-Za-z0-9_=.-]{32}(?![\w])/g,
+    keywords: ["atbb"],
+    severity: "critical",
+    entropy: 3.5,
+    tp: [tc(`BITBUCKET_APP_PASSWORD=ATBB${S(B62, 32, "bb1")}`, "env")],
+    fp: [tc("ATBB", "prefix only")],
+  },
+  {
+    id: "atlassian.api_token",
+    kind: "atlassian_api_token",
+    description: "Atlassian API token (ATATT3 prefix) or repository/project access token (ATCTT3)",
+    pattern: /(?<![\w])AT[AC]TT3[A-Za-z0-9_=-]{150,250}(?![\w])/g,
+    keywords: ["atatt3", "atctt3"],
+    severity: "critical",
+    entropy: 4,
+    tp: [tc(`JIRA_API_TOKEN=ATATT3xFfGF0${S(B64URL, 180, "at1")}`, "env")],
+    fp: [tc("ATATT3", "prefix only")],
+  },
+  {
+    id: "atlassian.legacy_api_token",
+    kind: "atlassian_api_token",
+    description: "Atlassian/Jira/Confluence legacy API token (24 characters) next to an Atlassian name",
+    pattern: assigned("atlassian|jira|confluence", "[A-Za-z0-9]{24}"),
+    group: 1,
+    keywords: ["atlassian", "jira", "confluence"],
+    severity: "high",
+    entropy: 3.2,
+    tp: [tc(`JIRA_API_TOKEN="${S(B62, 24, "atl1")}"`, "env")],
+    fp: [tc("jira.url = https://example.atlassian.net", "URL")],
+  },
+  {
+    id: "sourcegraph.token",
+    kind: "sourcegraph_token",
+    description: "Sourcegraph access token (sgp_) or license key (slk_)",
+    pattern: /(?<![\w])(?:sgp_(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}|slk_[a-f0-9]{64})(?![\w])/g,
+    keywords: ["sgp_", "slk_"],
+    severity: "high",
+    tp: [tc(`SRC_ACCESS_TOKEN=sgp_${S(HEX, 16, "sg1")}_${S(HEX, 40, "sg2")}`, "env")],
+    fp: [tc("sgp_local", "truncated")],
+  },
+  {
+    id: "sonarqube.token",
+    kind: "sonarqube_token",
+    description:
+      "SonarQube/SonarCloud token (sqp_ project, sqa_ global analysis, squ_ user) or 40-hex token as sonar.login",
+    pattern:
+      /(?<![\w])sq[pau]_[a-f0-9]{40}(?![\w])|sonar[\w.-]{0,20}?(?:login|token)["']?[ \t]{0,3}(?:,|[:=])[ \t]{0,3}["']?([a-f0-9]{40})(?![\w])/gi,
+    keywords: ["sqp_", "sqa_", "squ_", "sonar"],
+    severity: "high",
+    tp: [
+      tc(`sonar.login=sqp_${S(HEX, 40, "sq1")}`, "project token"),
+      tc(`$sonarLogin = "${S(HEX, 40, "sq2")}"`, "legacy hex token"),
+    ],
+    fp: [tc("sonarqube-scanner-2.5.0.tgz#ff704cbddf355d38a52c5e9479d6bb5c1ff28eac", "lock-file checksum")],
+  },
+  {
+    id: "circleci.token",
+    kind: "circleci_token",
+    description: "CircleCI personal API token (CCIPAT_) or project token (CCIPRJ_)",
+    pattern: /(?<![\w])CCI(?:PAT|PRJ)_[A-Za-z0-9]{22}_[a-f0-9]{40}(?![\w])/g,
+    keywords: ["ccipat_", "cciprj_"],
+    severity: "high",
+    tp: [tc(`CIRCLE_TOKEN=CCIPAT_${S(B62, 22, "cci1")}_${S(HEX, 40, "cci2")}`, "env")],
+    fp: [tc("CCIPAT_", "prefix only")],
+  },
+  {
+    id: "buildkite.token",
+    kind: "buildkite_token",
+    description: "Buildkite API access token (bkua_)",
+    pattern: /(?<![\w])bkua_[a-f0-9]{40}(?![\w])/g,
+    keywords: ["bkua_"],
+    severity: "high",
+    tp: [tc(`BUILDKITE_API_TOKEN=bkua_${S(HEX, 40, "bk1")}`, "env")],
+    fp: [tc("bkua_", "prefix only")],
+  },
+  {
+    id: "jenkins.api_token",
+    kind: "jenkins_api_token",
+    description: "Jenkins API token (11 + 32 hex) next to a Jenkins name",
+    pattern: assigned("jenkins", "11[a-f0-9]{32}"),
+    group: 1,
+    keywords: ["jenkins"],
+    severity: "high",
+    tp: [tc(`export JENKINS_TOKEN=11${S(HEX, 32, "jk1")}`, "env")],
+    fp: [tc("JENKINS_URL=https://ci.example.com", "URL")],
+  },
+  {
+    id: "codecov.token",
+    kind: "codecov_token",
+    description: "Codecov upload token (UUID) next to a Codecov name",
+    pattern: assigned("codecov", "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+    group: 1,
+    keywords: ["codecov"],
+    severity: "medium",
+    tp: [tc(`CODECOV_TOKEN=${sample(HEX, 8, "cc1")}-1234-4abc-8def-${sample(HEX, 12, "cc2")}`, "env")],
+    fp: [tc("uses: codecov/codecov-action@v4", "action reference")],
+  },
+];

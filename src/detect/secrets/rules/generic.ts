@@ -1,0 +1,77 @@
+import { genericExtractor } from "../generic.js";
+import { B62, B64, HEX, UUID, sample, tc, type SecretRule } from "../rule.js";
+
+const S = (a: string, n: number, seed: string) => sample(a, n, seed);
+
+/** The catch-all assignment rules; specific rules win wherever both report. */
+export const genericRules: SecretRule[] = [
+  {
+    id: "generic.password",
+    kind: "password",
+    description:
+      "Hard-coded password: a password/passwd/pwd name assigned a literal that is not a placeholder or a reference",
+    pattern: /pass(?:word|wd|phrase)?|pwd/gi,
+    keywords: ["pass", "pwd"],
+    severity: "high",
+    generic: true,
+    extract: genericExtractor("password"),
+    tp: [
+      tc(`DB_PASSWORD=${S(B62, 14, "gp1")}`, "env file"),
+      tc('password = "open_sesame42"', "Python literal"),
+      tc('"password": "Tr0ub4dor&3",', "JSON"),
+      tc("[smtp]\nuser = mailer\npassword = c0rrect-h0rse", "INI"),
+      tc(`<add key="SmtpPassword" value="${S(B62, 12, "gp2")}" />`, ".NET appSettings"),
+      tc('if username == "admin" and password == "hunter2!":', "hard-coded comparison"),
+    ],
+    fp: [
+      tc('password = "changeme"', "placeholder"),
+      tc("password = os.environ['DB_PASSWORD']", "environment reference"),
+      tc("password: ${DB_PASSWORD}", "template variable"),
+      tc('password = "<your password>"', "placeholder"),
+      tc("password = request.form['password']", "code reference"),
+      tc("const password = process.env.PASSWORD;", "environment reference"),
+      tc("def login(self, user, password=None):", "default argument"),
+      tc("password_hash = bcrypt.hashpw(pw, salt)", "metadata name"),
+      tc("Enter your password: ", "prompt text"),
+      tc("the compass = north", "keyword inside a word"),
+      tc('passwordLabel: "Password:"', "UI label"),
+      tc("password: string;", "type annotation"),
+    ],
+  },
+  {
+    id: "generic.secret",
+    kind: "generic_secret",
+    description:
+      "High-entropy value assigned to a secret/token/key/credential name (entropy ≥ 3 bits/char, digits or mixed case, not a UUID, hash or placeholder)",
+    pattern: /secret|token|key|credential|auth|private|access|pat/gi,
+    keywords: ["secret", "token", "key", "credential", "auth", "private", "access", "pat"],
+    severity: "high",
+    generic: true,
+    extract: genericExtractor("token"),
+    tp: [
+      tc(`API_KEY=${S(B62, 32, "gs1")}`, "env file"),
+      tc(`"client_secret": "${S(B62, 40, "gs2")}"`, "JSON"),
+      tc(`apiKey: '${S(B62, 24, "gs3")}'`, "JS object"),
+      tc(`exampleServiceTOKEN=${S(B62, 30, "gs4")}`, "long-tail provider"),
+      tc(`acme SECRET ${S(B62, 32, "gs5")}`, "keyword then token separated by a space"),
+      tc(`ONESIGNAL_SECRET_KEY=${UUID("gs6")}`, "UUID under a secret name"),
+    ],
+    fp: [
+      tc(`request_token = "${UUID("gs7")}"`, "UUID under a token name: an identifier"),
+      tc(`sha256_key = ${S(HEX, 64, "gs8")}  # checksum`, "hash in checksum context"),
+      tc("public_key = MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE", "public key"),
+      tc("max_tokens = 4096", "number"),
+      tc("api_key = <your-key>", "placeholder"),
+      tc("api_key: ${API_KEY}", "template variable"),
+      tc("API_KEY=changeme", "placeholder"),
+      tc("token = process.env.GITHUB_TOKEN", "environment reference"),
+      tc("monkey = 'George the curious one 2'", "keyword inside a word"),
+      tc("The secret to a good sauce is patience", "prose"),
+      tc(`"integrity": "sha512-${S(B64, 86, "gs9")}=="`, "lock-file integrity hash"),
+      tc("cache_key = user:42:profile", "qualified name"),
+      tc("keyboard_layout = us-intl-altgr", "longer word"),
+      tc("token_type = bearer_with_refresh_2", "metadata name"),
+      tc("primary_key = customer_id_2024", "database key"),
+    ],
+  },
+];

@@ -1,0 +1,30 @@
+import type { SecretRule } from "../rule.js";
+import { aiRules } from "./ai.js";
+import { chatRules } from "./chat.js";
+import { cloudRules } from "./cloud.js";
+import { connectionRules } from "./connections.js";
+import { forgeRules } from "./forges.js";
+import { genericRules } from "./generic.js";
+import { keyRules } from "./keys.js";
+import { messagingRules } from "./messaging.js";
+import { paymentRules } from "./payments.js";
+import { registryRules } from "./registries.js";
+import { saasRules } from "./saas.js";
+
+/**
+ * The rule index: one line per provider family file. Specific rules come first; the generic
+ * assignment rules last (they give way to any specific rule that reports an overlapping span).
+ */
+export const RULES: readonly SecretRule[] = [
+  ...cloudRules,
+  ...forgeRules,
+  ...chatRules,
+  ...paymentRules,
+  ...messagingRules,
+  ...registryRules,
+  ...aiRules,
+  ...saasRules,
+  ...keyRules,
+  ...connectionRules,
+  ...genericRules,
+];
