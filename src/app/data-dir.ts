@@ -25,7 +25,8 @@ export function loadServerSecret(dir: string): Buffer {
   }
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   const secret = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
-  if (secret.length < SECRET_BYTES) throw new Error(`${file} is damaged: expected ${SECRET_BYTES} random bytes`);
+  if (secret.length < SECRET_BYTES)
+    throw new Error(`${file} is damaged: expected ${SECRET_BYTES} random bytes`);
   return secret;
 }
 

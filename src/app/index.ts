@@ -72,7 +72,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const address = gateway.app.server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `${config.tls ? "https" : "http"}://${host}:${address.port}`;
-  logger.info({ url, config: loaded.source, dataDir, models: config.models.map((m) => m.name) }, "portcullis gateway listening");
+  logger.info(
+    { url, config: loaded.source, dataDir, models: config.models.map((m) => m.name) },
+    "portcullis gateway listening",
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -84,7 +87,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       closing ??= (async () => {
         await gateway.close();
         const flushed = await bus.drain(config.server.shutdownGraceMs);
-        if (!flushed) logger.error({ pending: bus.stats() }, "shutdown: some security events could not be flushed");
+        if (!flushed)
+          logger.error({ pending: bus.stats() }, "shutdown: some security events could not be flushed");
         await store.close();
         logger.info("portcullis gateway stopped");
       })();

@@ -10,7 +10,8 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? "0.1.0")
     .showHelpAfterError();
 
-  const format = () => new Option("--format <format>", "output format").choices(["text", "json"]).default("text");
+  const format = () =>
+    new Option("--format <format>", "output format").choices(["text", "json"]).default("text");
   const serverOptions = (cmd: Command) =>
     cmd
       .option("--data-dir <dir>", "data directory (used when --server is not given)", ".portcullis")

@@ -53,7 +53,9 @@ export function parseConfigText(text: string, source: string): LoadedConfig {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => `YAML ${e.linePos?.[0] ? `line ${e.linePos[0].line}: ` : ""}${e.message.split("\n")[0]}`),
+      doc.errors.map(
+        (e) => `YAML ${e.linePos?.[0] ? `line ${e.linePos[0].line}: ` : ""}${e.message.split("\n")[0]}`,
+      ),
     );
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
@@ -77,14 +79,23 @@ function collectWarnings(config: Config): string[] {
   for (const [name, provider] of Object.entries(config.providers)) {
     if (provider.type === "demo") continue;
     if (!provider.tls.rejectUnauthorized) {
-      warnings.push(`providers.${name}.tls.rejectUnauthorized is false: upstream certificates are not verified`);
+      warnings.push(
+        `providers.${name}.tls.rejectUnauthorized is false: upstream certificates are not verified`,
+      );
     }
-    if (provider.baseUrl.startsWith("http:") && !/^http:\/\/(127\.|localhost|\[::1\])/.test(provider.baseUrl)) {
-      warnings.push(`providers.${name}.baseUrl uses plain http to a non-local host: prompts and keys travel unencrypted`);
+    if (
+      provider.baseUrl.startsWith("http:") &&
+      !/^http:\/\/(127\.|localhost|\[::1\])/.test(provider.baseUrl)
+    ) {
+      warnings.push(
+        `providers.${name}.baseUrl uses plain http to a non-local host: prompts and keys travel unencrypted`,
+      );
     }
   }
   if (config.server.host !== "127.0.0.1" && config.server.host !== "localhost" && !config.tls) {
-    warnings.push(`server.host is ${config.server.host} without tls: keys would cross the network in clear text`);
+    warnings.push(
+      `server.host is ${config.server.host} without tls: keys would cross the network in clear text`,
+    );
   }
   return warnings;
 }
@@ -106,7 +117,9 @@ export function resolveSecret(ref: string, baseDir: string, where: string): stri
     try {
       return readFileSync(full, "utf8").replace(/\r?\n$/, "");
     } catch (error) {
-      throw new ConfigError(where, [`cannot read secret file ${full}: ${(error as NodeJS.ErrnoException).code}`]);
+      throw new ConfigError(where, [
+        `cannot read secret file ${full}: ${(error as NodeJS.ErrnoException).code}`,
+      ]);
     }
   }
   throw new ConfigError(where, ["not a secret reference (expected env:NAME or file:PATH)"]);

@@ -6,11 +6,9 @@ import { z } from "zod";
  */
 
 /** Secrets are references, never literals: the config file can be committed and reviewed. */
-export const secretRef = z
-  .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, {
-    message: "expected a secret reference like env:NAME or file:/path/to/secret (never the secret itself)",
-  });
+export const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, {
+  message: "expected a secret reference like env:NAME or file:/path/to/secret (never the secret itself)",
+});
 
 const durationMs = (fallback: number) => z.number().int().positive().max(3_600_000).default(fallback);
 
@@ -145,7 +143,9 @@ export const configSchema = z
       .strict()
       .default({ type: "sqlite" }),
     logging: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .object({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      })
       .strict()
       .default({ level: "info" }),
     metrics: z

@@ -13,7 +13,8 @@ export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
     if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      if (b === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (b === 0x22) inString = false;
       continue;
     }
@@ -30,7 +31,8 @@ export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
  * `constructor.prototype` keys (prototype-pollution payloads are refused, not silently dropped).
  */
 export function parseJsonBody(bytes: Uint8Array, maxDepth: number): unknown {
-  if (jsonDepthExceeds(bytes, maxDepth)) throw new GatewayError("PCX_JSON_TOO_DEEP", `The request body is nested deeper than ${maxDepth} levels.`);
+  if (jsonDepthExceeds(bytes, maxDepth))
+    throw new GatewayError("PCX_JSON_TOO_DEEP", `The request body is nested deeper than ${maxDepth} levels.`);
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -42,7 +44,10 @@ export function parseJsonBody(bytes: Uint8Array, maxDepth: number): unknown {
   } catch (error) {
     // secure-json-parse reports forbidden keys as a SyntaxError too; tell the caller which it was.
     if (error instanceof SyntaxError && /forbidden/.test(error.message)) {
-      throw new GatewayError("PCX_INVALID_JSON", "The request body contains forbidden keys (__proto__ or constructor.prototype).");
+      throw new GatewayError(
+        "PCX_INVALID_JSON",
+        "The request body contains forbidden keys (__proto__ or constructor.prototype).",
+      );
     }
     throw new GatewayError("PCX_INVALID_JSON");
   }

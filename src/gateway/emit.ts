@@ -25,21 +25,38 @@ const ACTIVITY: Record<string, string> = {
 export function requestEvent(ctx: RequestContext, outcome: RequestOutcome): SecurityEvent {
   const failedUpstream = outcome.errorCode !== undefined && outcome.stoppedBy === undefined;
   const action = outcome.stoppedBy ? "block" : failedUpstream ? "error" : ctx.decision.action;
-  const reasons = outcome.stoppedBy ? [`${outcome.stoppedBy}: ${outcome.errorCode}`, ...ctx.decision.reasons] : ctx.decision.reasons;
+  const reasons = outcome.stoppedBy
+    ? [`${outcome.stoppedBy}: ${outcome.errorCode}`, ...ctx.decision.reasons]
+    : ctx.decision.reasons;
   return {
     id: uuidv7(),
     time: Date.now(),
     class: "api_activity",
     activity: ACTIVITY[ctx.api] ?? ctx.api,
-    severity: action === "block" ? "medium" : action === "error" ? "low" : ctx.findings.length > 0 ? "low" : "info",
+    severity:
+      action === "block" ? "medium" : action === "error" ? "low" : ctx.findings.length > 0 ? "low" : "info",
     request_id: ctx.requestId,
     actor: ctx.identity
-      ? { key_id: ctx.identity.keyId, key_name: ctx.identity.keyName, team: ctx.identity.team, role: ctx.identity.role }
+      ? {
+          key_id: ctx.identity.keyId,
+          key_name: ctx.identity.keyName,
+          team: ctx.identity.team,
+          role: ctx.identity.role,
+        }
       : { key_id: null },
-    src_endpoint: { ip: ctx.clientIp, ...(typeof ctx.headers["user-agent"] === "string" ? { user_agent: ctx.headers["user-agent"].slice(0, 256) } : {}) },
+    src_endpoint: {
+      ip: ctx.clientIp,
+      ...(typeof ctx.headers["user-agent"] === "string"
+        ? { user_agent: ctx.headers["user-agent"].slice(0, 256) }
+        : {}),
+    },
     http: { method: "POST", path: ctx.path, status: outcome.status },
     route: ctx.path,
-    ...(ctx.model ? { model: ctx.model.name, provider: ctx.model.provider.name } : ctx.requestedModel ? { model: ctx.requestedModel.slice(0, 256) } : {}),
+    ...(ctx.model
+      ? { model: ctx.model.name, provider: ctx.model.provider.name }
+      : ctx.requestedModel
+        ? { model: ctx.requestedModel.slice(0, 256) }
+        : {}),
     stream: ctx.stream,
     decision: { action, monitor_only: ctx.decision.monitorOnly, reasons },
     findings: ctx.findings,

@@ -11,7 +11,10 @@ export interface ModelRouter {
 }
 
 /** Model name and alias → provider, built once from configuration. */
-export function createModelRouter(models: readonly ModelConfig[], providers: ReadonlyMap<string, Provider>): ModelRouter {
+export function createModelRouter(
+  models: readonly ModelConfig[],
+  providers: ReadonlyMap<string, Provider>,
+): ModelRouter {
   const byName = new Map<string, ResolvedModel>();
   const canonical: ResolvedModel[] = [];
   for (const model of models) {
@@ -24,7 +27,8 @@ export function createModelRouter(models: readonly ModelConfig[], providers: Rea
     canonical.push(resolved);
     for (const name of [model.name, ...model.aliases]) byName.set(name, resolved);
   }
-  const allowed = (identity: Identity, name: string) => identity.models.includes("*") || identity.models.includes(name);
+  const allowed = (identity: Identity, name: string) =>
+    identity.models.includes("*") || identity.models.includes(name);
   return {
     resolve: (name) => byName.get(name),
     allowed,

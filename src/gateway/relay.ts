@@ -37,7 +37,8 @@ async function readAll(body: AsyncIterable<Uint8Array>, limit: number): Promise<
   let size = 0;
   for await (const chunk of body) {
     size += chunk.byteLength;
-    if (size > limit) throw new GatewayError("PCX_UPSTREAM_BAD_RESPONSE", "The model provider's answer is too large.");
+    if (size > limit)
+      throw new GatewayError("PCX_UPSTREAM_BAD_RESPONSE", "The model provider's answer is too large.");
     chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
   return Buffer.concat(chunks, size);
@@ -67,23 +68,36 @@ async function upstreamErrorReply(ctx: RequestContext, upstream: UpstreamRespons
     text = "";
   }
   if (upstream.status === 401 || upstream.status === 403) {
-    const error = new GatewayError("PCX_UPSTREAM_ERROR", `The model provider rejected the gateway's credentials (HTTP ${upstream.status}).`);
+    const error = new GatewayError(
+      "PCX_UPSTREAM_ERROR",
+      `The model provider rejected the gateway's credentials (HTTP ${upstream.status}).`,
+    );
     return { status: 502, body: errorBody(error, ctx.shape, ctx.requestId), errorCode: error.code };
   }
   let parsed: Record<string, unknown> | undefined;
   try {
     const value: unknown = JSON.parse(text);
-    if (value && typeof value === "object" && !Array.isArray(value)) parsed = value as Record<string, unknown>;
+    if (value && typeof value === "object" && !Array.isArray(value))
+      parsed = value as Record<string, unknown>;
   } catch {
     parsed = undefined;
   }
-  const inShape = parsed && (ctx.shape === "anthropic" ? parsed.type === "error" : typeof parsed.error === "object");
+  const inShape =
+    parsed && (ctx.shape === "anthropic" ? parsed.type === "error" : typeof parsed.error === "object");
   if (parsed && inShape) return { status: upstream.status, body: parsed, errorCode: "PCX_UPSTREAM_ERROR" };
-  const error = new GatewayError("PCX_UPSTREAM_ERROR", `The model provider returned HTTP ${upstream.status}.`, { status: upstream.status });
+  const error = new GatewayError(
+    "PCX_UPSTREAM_ERROR",
+    `The model provider returned HTTP ${upstream.status}.`,
+    { status: upstream.status },
+  );
   return { status: upstream.status, body: errorBody(error, ctx.shape, ctx.requestId), errorCode: error.code };
 }
 
-function baseHeaders(ctx: RequestContext, upstream: UpstreamResponse, overheadMs: number): Record<string, string> {
+function baseHeaders(
+  ctx: RequestContext,
+  upstream: UpstreamResponse,
+  overheadMs: number,
+): Record<string, string> {
   return {
     ...upstream.headers,
     "x-request-id": ctx.requestId,
@@ -92,7 +106,11 @@ function baseHeaders(ctx: RequestContext, upstream: UpstreamResponse, overheadMs
 }
 
 /** Feeds a whole answer through the inspectors and rewrites what they changed. */
-function inspectBody(ctx: RequestContext, json: Record<string, unknown>, inspector: ResponseInspector | undefined) {
+function inspectBody(
+  ctx: RequestContext,
+  json: Record<string, unknown>,
+  inspector: ResponseInspector | undefined,
+) {
   const format = bodyFormat(ctx.api);
   const usage = format.usage(json);
   if (usage.prompt_tokens !== undefined) ctx.usage.prompt_tokens = usage.prompt_tokens;
@@ -113,7 +131,11 @@ function inspectBody(ctx: RequestContext, json: Record<string, unknown>, inspect
 export async function relayJson(
   ctx: RequestContext,
   upstream: UpstreamResponse,
-  res: { status: (code: number) => void; headers: (h: Record<string, string>) => void; send: (body: unknown) => void },
+  res: {
+    status: (code: number) => void;
+    headers: (h: Record<string, string>) => void;
+    send: (body: unknown) => void;
+  },
   inspector: ResponseInspector | undefined,
   timing: RelayTiming,
   deps: RelayDeps,
@@ -123,7 +145,10 @@ export async function relayJson(
     const mapped = await upstreamErrorReply(ctx, upstream, deps);
     timing.upstreamEnd = performance.now();
     res.status(mapped.status);
-    res.headers({ "x-request-id": ctx.requestId, "x-portcullis-overhead-ms": deps.overheadMs(ctx, timing).toFixed(2) });
+    res.headers({
+      "x-request-id": ctx.requestId,
+      "x-portcullis-overhead-ms": deps.overheadMs(ctx, timing).toFixed(2),
+    });
     res.send(mapped.body);
     return { status: mapped.status, errorCode: mapped.errorCode };
   }
@@ -135,7 +160,9 @@ export async function relayJson(
     const mapped = mapTransportError(error, signal);
     if (mapped instanceof ClientAbortedError) throw mapped;
     throw new GatewayError(
-      mapped instanceof GatewayError && mapped.code === "PCX_UPSTREAM_TIMEOUT" ? "PCX_UPSTREAM_TIMEOUT" : "PCX_UPSTREAM_STREAM_BROKEN",
+      mapped instanceof GatewayError && mapped.code === "PCX_UPSTREAM_TIMEOUT"
+        ? "PCX_UPSTREAM_TIMEOUT"
+        : "PCX_UPSTREAM_STREAM_BROKEN",
       undefined,
       { cause: error },
     );
@@ -218,7 +245,11 @@ export async function relayStream(
   const handle = async (event: SseEvent): Promise<RelayOutcome | undefined> => {
     const frame = format.parse(event);
     if (frame.kind === "passthrough") return void (await out.write(event.raw));
-    if (frame.kind === "error") return fail("PCX_UPSTREAM_STREAM_BROKEN", `The model provider reported an error mid-stream: ${deps.scrub(frame.message)}`);
+    if (frame.kind === "error")
+      return fail(
+        "PCX_UPSTREAM_STREAM_BROKEN",
+        `The model provider reported an error mid-stream: ${deps.scrub(frame.message)}`,
+      );
     if (frame.kind === "done") {
       const flushed = await flushAll();
       if (flushed) return flushed;
@@ -227,7 +258,8 @@ export async function relayStream(
     }
     template = frame.json;
     if (frame.usage?.prompt_tokens !== undefined) ctx.usage.prompt_tokens = frame.usage.prompt_tokens;
-    if (frame.usage?.completion_tokens !== undefined) ctx.usage.completion_tokens = frame.usage.completion_tokens;
+    if (frame.usage?.completion_tokens !== undefined)
+      ctx.usage.completion_tokens = frame.usage.completion_tokens;
     if (frame.usageOnly && hideUsageChunk) return undefined;
     if (!inspector) {
       if (frame.final) finished = true;
@@ -294,7 +326,9 @@ export async function relayStream(
     const timeout = mapped instanceof GatewayError && mapped.code === "PCX_UPSTREAM_TIMEOUT";
     return fail(
       timeout ? "PCX_UPSTREAM_TIMEOUT" : "PCX_UPSTREAM_STREAM_BROKEN",
-      timeout ? "The model provider stopped sending mid-stream." : "The model provider's stream broke off mid-answer.",
+      timeout
+        ? "The model provider stopped sending mid-stream."
+        : "The model provider's stream broke off mid-answer.",
     );
   }
   timing.upstreamEnd = performance.now();

@@ -31,7 +31,12 @@ const chat = z.looseObject({
 
 const completions = z.looseObject({
   model: modelName,
-  prompt: z.union([z.string(), z.array(z.string()).max(2048), z.array(z.number().int()), z.array(z.array(z.number().int()))]),
+  prompt: z.union([
+    z.string(),
+    z.array(z.string()).max(2048),
+    z.array(z.number().int()),
+    z.array(z.array(z.number().int())),
+  ]),
   stream: z.boolean().optional(),
   max_tokens: maxTokens.nullish(),
 });
@@ -50,7 +55,12 @@ const embeddings = z.looseObject({
 const messages = z.looseObject({
   model: modelName,
   messages: z
-    .array(z.looseObject({ role: z.enum(["user", "assistant"]), content: z.union([z.string(), z.array(textPart).max(1000)]) }))
+    .array(
+      z.looseObject({
+        role: z.enum(["user", "assistant"]),
+        content: z.union([z.string(), z.array(textPart).max(1000)]),
+      }),
+    )
     .min(1)
     .max(10_000),
   system: z.union([z.string(), z.array(textPart).max(1000)]).optional(),
@@ -84,5 +94,9 @@ export function validateBody(api: ApiKind, body: unknown): ValidBody {
   }
   const valid = body as Record<string, unknown>;
   // Embeddings have no streamed form: a stray `stream: true` is ignored, as providers do.
-  return { body: valid, model: valid.model as string, stream: api !== "openai.embeddings" && valid.stream === true };
+  return {
+    body: valid,
+    model: valid.model as string,
+    stream: api !== "openai.embeddings" && valid.stream === true,
+  };
 }

@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from "fastify";
 import type { Logger } from "pino";
 import { resolvePath, resolveSecret, type Config } from "../config/index.js";
 import { uuidv7, type EventBus } from "../events/index.js";
@@ -70,7 +75,11 @@ function tlsOptions(config: Config, baseDir: string) {
     // TLS 1.2 is the floor (RFC 8996 deprecates 1.0 and 1.1).
     minVersion: "TLSv1.2" as const,
     ...(config.tls.clientAuth !== "none"
-      ? { ca: read(config.tls.clientCa!), requestCert: true, rejectUnauthorized: config.tls.clientAuth === "require" }
+      ? {
+          ca: read(config.tls.clientCa!),
+          requestCert: true,
+          rejectUnauthorized: config.tls.clientAuth === "require",
+        }
       : {}),
   };
 }
@@ -195,7 +204,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       mapped = new GatewayError("PCX_INTERNAL");
     }
     if (mapped.code === "PCX_BODY_TOO_LARGE") {
-      mapped = new GatewayError("PCX_BODY_TOO_LARGE", `The request body is larger than ${server.bodyLimit} bytes.`);
+      mapped = new GatewayError(
+        "PCX_BODY_TOO_LARGE",
+        `The request body is larger than ${server.bodyLimit} bytes.`,
+      );
     }
     reply
       .code(mapped.status)
@@ -205,7 +217,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError("PCX_NOT_FOUND");
-    reply.code(404).header("x-request-id", request.id).send(errorBody(error, shapeFor(request.url), request.id));
+    reply
+      .code(404)
+      .header("x-request-id", request.id)
+      .send(errorBody(error, shapeFor(request.url), request.id));
   });
 
   app.post("/v1/chat/completions", modelHandler(runtime, "openai.chat", "openai"));

@@ -23,8 +23,12 @@ describe("configuration", () => {
   });
 
   it("names the file, the path and what was expected", () => {
-    expect(problems("models: []\nproviders: {}")).toEqual(["models: Too small: expected array to have >=1 items"]);
-    const typo = problems("providers: { d: { type: demo } }\nmodels: [{ name: a, provider: d }]\nserver: { prot: 1 }");
+    expect(problems("models: []\nproviders: {}")).toEqual([
+      "models: Too small: expected array to have >=1 items",
+    ]);
+    const typo = problems(
+      "providers: { d: { type: demo } }\nmodels: [{ name: a, provider: d }]\nserver: { prot: 1 }",
+    );
     expect(typo).toEqual(["server: unknown setting(s) prot"]);
     const unknown = problems("providers: { d: { type: demo } }\nmodels: [{ name: a, provider: x }]");
     expect(unknown[0]).toMatch(/^models\.0\.provider: unknown provider "x"/);
@@ -63,6 +67,8 @@ describe("configuration", () => {
     expect(resolveSecret("file:key.txt", dir, "x")).toBe("s3cret");
     process.env.PCX_TEST_SECRET = "from-env";
     expect(resolveSecret("env:PCX_TEST_SECRET", dir, "x")).toBe("from-env");
-    expect(() => resolveSecret("env:PCX_MISSING_SECRET_VAR", dir, "providers.o.apiKey")).toThrow(/PCX_MISSING_SECRET_VAR is not set/);
+    expect(() => resolveSecret("env:PCX_MISSING_SECRET_VAR", dir, "providers.o.apiKey")).toThrow(
+      /PCX_MISSING_SECRET_VAR is not set/,
+    );
   });
 });

@@ -6,7 +6,8 @@ import { startMockUpstream, type MockUpstream } from "./helpers/mock-upstream.js
 const PROVIDER_KEY = "sk-mock-provider-key-0123456789abcdef";
 
 function config(mock: MockUpstream): string {
-  const model = (name: string, upstream = name) => `  - { name: ${name}, provider: mock, upstreamModel: ${upstream} }`;
+  const model = (name: string, upstream = name) =>
+    `  - { name: ${name}, provider: mock, upstreamModel: ${upstream} }`;
   return `
 server:
   bodyLimit: 65536
@@ -99,7 +100,9 @@ describe("authentication, authorisation and bad input", () => {
     expect(res.status).toBe(403);
     expect((res.json.error as { code: string }).code).toBe("PCX_MODEL_NOT_ALLOWED");
     expect((await post(url(), key, chat("demo-chat"))).status).toBe(200);
-    const models = (await (await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+    const models = (await (
+      await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })
+    ).json()) as {
       data: { id: string }[];
     };
     expect(models.data.map((m) => m.id)).toEqual(["demo-chat"]);
@@ -110,7 +113,9 @@ describe("authentication, authorisation and bad input", () => {
     expect((await post(`${gateway.url}/admin/v1/keys`, user, { name: "x" })).status).toBe(403);
     const { key: auditor } = await createKey(gateway, { name: "a", role: "auditor" });
     expect((await post(`${gateway.url}/admin/v1/keys`, auditor, { name: "x" })).status).toBe(403);
-    const events = await fetch(`${gateway.url}/admin/v1/events?limit=5`, { headers: { authorization: `Bearer ${auditor}` } });
+    const events = await fetch(`${gateway.url}/admin/v1/events?limit=5`, {
+      headers: { authorization: `Bearer ${auditor}` },
+    });
     expect(events.status).toBe(200);
   });
 
@@ -134,12 +139,20 @@ describe("authentication, authorisation and bad input", () => {
     const utf8 = await fetch(url(), {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${gateway.adminKey}` },
-      body: Buffer.concat([Buffer.from('{"model":"ok","messages":[{"role":"user","content":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]),
+      body: Buffer.concat([
+        Buffer.from('{"model":"ok","messages":[{"role":"user","content":"'),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('"}]}'),
+      ]),
     });
     expect(utf8.status).toBe(400);
     expect(((await utf8.json()) as { error: { code: string } }).error.code).toBe("PCX_INVALID_UTF8");
 
-    const deep = await post(url(), gateway.adminKey, `{"model":"ok","x":${"[".repeat(100)}${"]".repeat(100)}}`);
+    const deep = await post(
+      url(),
+      gateway.adminKey,
+      `{"model":"ok","x":${"[".repeat(100)}${"]".repeat(100)}}`,
+    );
     expect(deep.status).toBe(400);
     expect((deep.json.error as { code: string }).code).toBe("PCX_JSON_TOO_DEEP");
 
@@ -156,7 +169,10 @@ describe("authentication, authorisation and bad input", () => {
   });
 
   it("schema violations → 400 PCX_INVALID_REQUEST naming the field", async () => {
-    const res = await post(url(), gateway.adminKey, { model: "ok", messages: [{ role: "wizard", content: "x" }] });
+    const res = await post(url(), gateway.adminKey, {
+      model: "ok",
+      messages: [{ role: "wizard", content: "x" }],
+    });
     expect(res.status).toBe(400);
     expect((res.json.error as { code: string; message: string }).message).toContain("messages.0.role");
   });
@@ -238,10 +254,19 @@ describe("authentication, authorisation and bad input", () => {
   });
 
   it("every request became a security event, listed by the admin API", async () => {
-    const res = await fetch(`${gateway.url}/admin/v1/events?limit=500`, { headers: { authorization: `Bearer ${gateway.adminKey}` } });
-    const page = (await res.json()) as { data: { decision: { action: string }; error_code?: string; model?: string }[] };
+    const res = await fetch(`${gateway.url}/admin/v1/events?limit=500`, {
+      headers: { authorization: `Bearer ${gateway.adminKey}` },
+    });
+    const page = (await res.json()) as {
+      data: { decision: { action: string }; error_code?: string; model?: string }[];
+    };
     const codes = new Set(page.data.map((e) => e.error_code).filter(Boolean));
-    for (const code of ["PCX_AUTH_MISSING_KEY", "PCX_MODEL_NOT_FOUND", "PCX_UPSTREAM_TIMEOUT", "PCX_UPSTREAM_STREAM_BROKEN"]) {
+    for (const code of [
+      "PCX_AUTH_MISSING_KEY",
+      "PCX_MODEL_NOT_FOUND",
+      "PCX_UPSTREAM_TIMEOUT",
+      "PCX_UPSTREAM_STREAM_BROKEN",
+    ]) {
       expect(codes).toContain(code);
     }
     expect(page.data.some((e) => e.decision.action === "block")).toBe(true);

@@ -11,7 +11,13 @@ import { startGateway, type StartedGateway } from "./helpers/gateway.js";
 describe("fuzzing the HTTP surface", () => {
   let gateway: StartedGateway;
   let pool: Pool;
-  const routes = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages", "/admin/v1/keys"];
+  const routes = [
+    "/v1/chat/completions",
+    "/v1/completions",
+    "/v1/embeddings",
+    "/v1/messages",
+    "/admin/v1/keys",
+  ];
 
   beforeAll(async () => {
     gateway = await startGateway();
@@ -36,7 +42,12 @@ describe("fuzzing the HTTP surface", () => {
       messages: fc.array(
         fc.record({
           role: fc.oneof(fc.constantFrom("user", "system", "assistant", "tool"), fc.string()),
-          content: fc.oneof(fc.string(), fc.constant(null), fc.array(fc.record({ type: fc.string(), text: fc.string() })), fc.integer()),
+          content: fc.oneof(
+            fc.string(),
+            fc.constant(null),
+            fc.array(fc.record({ type: fc.string(), text: fc.string() })),
+            fc.integer(),
+          ),
         }),
         { maxLength: 4 },
       ),
@@ -76,11 +87,21 @@ describe("fuzzing the HTTP surface", () => {
 
   it("malformed bodies, content types and keys never cause a 5xx", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...routes), body, contentType, authorization, async (path, payload, type, auth) => {
-        const key = auth === "admin" ? `Bearer ${gateway.adminKey}` : auth;
-        const status = await send(path, { "content-type": type, ...(key !== undefined ? { authorization: key } : {}) }, payload);
-        expect(status, `${path} ${type} ${String(payload).slice(0, 200)}`).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        body,
+        contentType,
+        authorization,
+        async (path, payload, type, auth) => {
+          const key = auth === "admin" ? `Bearer ${gateway.adminKey}` : auth;
+          const status = await send(
+            path,
+            { "content-type": type, ...(key !== undefined ? { authorization: key } : {}) },
+            payload,
+          );
+          expect(status, `${path} ${type} ${String(payload).slice(0, 200)}`).toBeLessThan(500);
+        },
+      ),
       { numRuns: 2500 },
     );
   }, 120_000);

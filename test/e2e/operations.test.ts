@@ -12,7 +12,9 @@ const run = promisify(execFile);
 
 async function cli(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -32,7 +34,9 @@ describe("operations", () => {
       });
       await post(`${gateway.url}/v1/chat/completions`, undefined, { model: "demo-chat", messages: [] });
       const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
-      expect(metrics).toMatch(/portcullis_requests_total\{route="\/v1\/chat\/completions",model="demo-chat",decision="allow",status="200"\} 1/);
+      expect(metrics).toMatch(
+        /portcullis_requests_total\{route="\/v1\/chat\/completions",model="demo-chat",decision="allow",status="200"\} 1/,
+      );
       expect(metrics).toMatch(/portcullis_requests_total\{[^}]*decision="block",status="401"\} 1/);
       expect(metrics).toContain("portcullis_overhead_seconds_bucket");
       expect(metrics).toContain("portcullis_upstream_duration_seconds_bucket");
@@ -53,9 +57,9 @@ describe("operations", () => {
     await new Promise((r) => setTimeout(r, 300));
     const exited = gateway.stop("SIGTERM");
     await new Promise((r) => setTimeout(r, 100));
-    const late = await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${gateway.adminKey}` } }).catch(
-      () => undefined,
-    );
+    const late = await fetch(`${gateway.url}/v1/models`, {
+      headers: { authorization: `Bearer ${gateway.adminKey}` },
+    }).catch(() => undefined);
     if (late) expect(late.status).toBe(503);
     const result = await inflight;
     expect(result.status).toBe(200);
@@ -71,9 +75,28 @@ describe("operations", () => {
 
   it("keys CLI on a data directory, and against a running server", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pcx-cli-"));
-    const created = await cli(["keys", "create", "--name", "ci", "--team", "red", "--models", "demo-chat", "--data-dir", dir, "--format", "json"]);
+    const created = await cli([
+      "keys",
+      "create",
+      "--name",
+      "ci",
+      "--team",
+      "red",
+      "--models",
+      "demo-chat",
+      "--data-dir",
+      dir,
+      "--format",
+      "json",
+    ]);
     expect(created.code).toBe(0);
-    const key = JSON.parse(created.stdout) as { key: string; id: string; team: string; models: string[]; status: string };
+    const key = JSON.parse(created.stdout) as {
+      key: string;
+      id: string;
+      team: string;
+      models: string[];
+      status: string;
+    };
     expect(key.key).toMatch(/^pcx_[A-Za-z0-9]{43}$/);
     expect(key).toMatchObject({ team: "red", models: ["demo-chat"], status: "active" });
 
@@ -95,9 +118,20 @@ describe("operations", () => {
       // Local mode against the server's data directory, while it runs.
       expect((await cli(["keys", "resume", remoteKey.id, "--data-dir", gateway.dataDir])).code).toBe(0);
       await expect
-        .poll(async () => (await post(`${gateway.url}/v1/chat/completions`, remoteKey.key, chat)).status, { timeout: 5000 })
+        .poll(async () => (await post(`${gateway.url}/v1/chat/completions`, remoteKey.key, chat)).status, {
+          timeout: 5000,
+        })
         .toBe(200);
-      const bad = await cli(["keys", "create", "--name", "x", "--server", gateway.url, "--admin-key", "pcx_wrongwrongwrongwrongwrongwrongwrong"]);
+      const bad = await cli([
+        "keys",
+        "create",
+        "--name",
+        "x",
+        "--server",
+        gateway.url,
+        "--admin-key",
+        "pcx_wrongwrongwrongwrongwrongwrongwrong",
+      ]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toContain("PCX_AUTH_INVALID_KEY");
     } finally {
@@ -110,7 +144,10 @@ describe("operations", () => {
     const good = join(dir, "good.yaml");
     const bad = join(dir, "bad.yaml");
     writeFileSync(good, "providers: { d: { type: demo } }\nmodels: [{ name: m, provider: d }]\n");
-    writeFileSync(bad, "providers: { d: { type: demo } }\nmodels: [{ name: m, provider: nope }]\nserver: { port: -1 }\n");
+    writeFileSync(
+      bad,
+      "providers: { d: { type: demo } }\nmodels: [{ name: m, provider: nope }]\nserver: { port: -1 }\n",
+    );
     const ok = await cli(["config", "check", good, "--format", "json"]);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true });
@@ -126,7 +163,9 @@ describe("operations", () => {
 
   it("a bad PORTCULLIS_ADMIN_KEY stops start-up with a clear message", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pcx-boot-"));
-    const result = await cli(["serve", "--data-dir", dir, "--port", "0"], { PORTCULLIS_ADMIN_KEY: "hunter2" });
+    const result = await cli(["serve", "--data-dir", dir, "--port", "0"], {
+      PORTCULLIS_ADMIN_KEY: "hunter2",
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("PORTCULLIS_ADMIN_KEY must look like");
     expect(result.stderr).not.toContain("hunter2");
@@ -137,7 +176,10 @@ describe("operations", () => {
     try {
       const printed = /\s(pcx_[A-Za-z0-9]{43})\s/.exec(gateway.logs())?.[1];
       expect(printed).toBeDefined();
-      const res = await post(`${gateway.url}/v1/chat/completions`, printed, { model: "demo-chat", messages: [{ role: "user", content: "hi" }] });
+      const res = await post(`${gateway.url}/v1/chat/completions`, printed, {
+        model: "demo-chat",
+        messages: [{ role: "user", content: "hi" }],
+      });
       expect(res.status).toBe(200);
     } finally {
       await gateway.stop();
@@ -150,13 +192,85 @@ describe("transport security", () => {
   const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   let haveOpenssl = true;
   try {
-    openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=Test CA"]);
-    openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
+    openssl([
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=Test CA",
+    ]);
+    openssl([
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      "server.key",
+      "-out",
+      "server.csr",
+      "-subj",
+      "/CN=127.0.0.1",
+    ]);
     const ext = join(dir, "san.ext");
     writeFileSync(ext, "subjectAltName=IP:127.0.0.1\n");
-    openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", ext]);
-    openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=client"]);
-    openssl(["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "1"]);
+    openssl([
+      "x509",
+      "-req",
+      "-in",
+      "server.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "server.pem",
+      "-days",
+      "1",
+      "-extfile",
+      ext,
+    ]);
+    openssl([
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      "client.key",
+      "-out",
+      "client.csr",
+      "-subj",
+      "/CN=client",
+    ]);
+    openssl([
+      "x509",
+      "-req",
+      "-in",
+      "client.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "client.pem",
+      "-days",
+      "1",
+    ]);
   } catch {
     haveOpenssl = false;
   }
@@ -166,7 +280,10 @@ describe("transport security", () => {
     return new Promise<number>((resolve, reject) => {
       const req = httpsRequest(
         url,
-        { ca: file("ca.pem"), ...(options.cert ? { cert: file("client.pem"), key: file("client.key") } : {}) },
+        {
+          ca: file("ca.pem"),
+          ...(options.cert ? { cert: file("client.pem"), key: file("client.key") } : {}),
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -177,29 +294,40 @@ describe("transport security", () => {
     });
   }
 
-  it.skipIf(!haveOpenssl && !process.env.CI)("serves HTTPS with TLS 1.2+ only, and enforces client certificates (mTLS)", async () => {
-    const gateway = await startGateway({
-      config: `
+  it.skipIf(!haveOpenssl && !process.env.CI)(
+    "serves HTTPS with TLS 1.2+ only, and enforces client certificates (mTLS)",
+    async () => {
+      const gateway = await startGateway({
+        config: `
 tls: { cert: "${join(dir, "server.pem")}", key: "${join(dir, "server.key")}", clientCa: "${join(dir, "ca.pem")}", clientAuth: require }
 providers: { demo: { type: demo } }
 models: [{ name: demo-chat, provider: demo }]
 `,
-    });
-    try {
-      expect(gateway.url).toMatch(/^https:/);
-      expect(await get(`${gateway.url}/healthz`, { cert: true })).toBe(200);
-      await expect(get(`${gateway.url}/healthz`)).rejects.toThrow();
-      const { port } = new URL(gateway.url);
-      const tls11 = await new Promise<string>((resolve) => {
-        const socket = tlsConnect(
-          { host: "127.0.0.1", port: Number(port), maxVersion: "TLSv1.1", minVersion: "TLSv1", ca: file("ca.pem"), cert: file("client.pem"), key: file("client.key") },
-          () => resolve("connected"),
-        );
-        socket.on("error", (e) => resolve(e.message));
       });
-      expect(tls11).not.toBe("connected");
-    } finally {
-      await gateway.stop();
-    }
-  });
+      try {
+        expect(gateway.url).toMatch(/^https:/);
+        expect(await get(`${gateway.url}/healthz`, { cert: true })).toBe(200);
+        await expect(get(`${gateway.url}/healthz`)).rejects.toThrow();
+        const { port } = new URL(gateway.url);
+        const tls11 = await new Promise<string>((resolve) => {
+          const socket = tlsConnect(
+            {
+              host: "127.0.0.1",
+              port: Number(port),
+              maxVersion: "TLSv1.1",
+              minVersion: "TLSv1",
+              ca: file("ca.pem"),
+              cert: file("client.pem"),
+              key: file("client.key"),
+            },
+            () => resolve("connected"),
+          );
+          socket.on("error", (e) => resolve(e.message));
+        });
+        expect(tls11).not.toBe("connected");
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
 });

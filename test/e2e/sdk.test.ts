@@ -68,7 +68,10 @@ describe("official SDKs against the gateway (demo provider)", () => {
   });
 
   it("openai: embeddings (the SDK asks for base64 by default)", async () => {
-    const result = await openai.embeddings.create({ model: "demo-embed", input: ["a cat", "a cat", "tax law"] });
+    const result = await openai.embeddings.create({
+      model: "demo-embed",
+      input: ["a cat", "a cat", "tax law"],
+    });
     expect(result.data).toHaveLength(3);
     const [a, b, c] = result.data.map((d) => d.embedding);
     expect(a).toHaveLength(64);
@@ -131,7 +134,10 @@ describe("official SDKs against the gateway (demo provider)", () => {
       .create({ model: "demo-chat", max_tokens: 10, messages: [] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-    const body = (error as InstanceType<typeof Anthropic.BadRequestError>).error as { type: string; error: { code: string } };
+    const body = (error as InstanceType<typeof Anthropic.BadRequestError>).error as {
+      type: string;
+      error: { code: string };
+    };
     expect(body.type).toBe("error");
     expect(body.error.code).toBe("PCX_INVALID_REQUEST");
   });

@@ -46,13 +46,18 @@ models:
 
   it("runs every path, then finds none of the secrets", async () => {
     const chatUrl = `${gateway.url}/v1/chat/completions`;
-    const chat = (model: string, extra = {}) => ({ model, messages: [{ role: "user", content: "hello" }], ...extra });
+    const chat = (model: string, extra = {}) => ({
+      model,
+      messages: [{ role: "user", content: "hello" }],
+      ...extra,
+    });
     const { key: userKey, id } = await createKey(gateway, { name: "user" });
     secrets.push(userKey);
     const wrongKey = randomKey();
     secrets.push(wrongKey);
 
-    for (const model of ["ok", "leak", "e401", "hang", "demo-chat"]) await post(chatUrl, userKey, chat(model));
+    for (const model of ["ok", "leak", "e401", "hang", "demo-chat"])
+      await post(chatUrl, userKey, chat(model));
     await post(chatUrl, userKey, chat("midstream", { stream: true }));
     await post(chatUrl, userKey, chat("demo-chat", { stream: true }));
     await post(chatUrl, wrongKey, chat("ok"));
@@ -63,14 +68,26 @@ models:
     await post(chatUrl, userKey, chat("ok"));
 
     const cli = await run(process.execPath, [
-      CLI, "keys", "create", "--name", "from-cli", "--server", gateway.url, "--admin-key", gateway.adminKey, "--format", "json",
+      CLI,
+      "keys",
+      "create",
+      "--name",
+      "from-cli",
+      "--server",
+      gateway.url,
+      "--admin-key",
+      gateway.adminKey,
+      "--format",
+      "json",
     ]);
     const cliKey = (JSON.parse(cli.stdout) as { key: string }).key;
     secrets.push(cliKey);
     await post(chatUrl, cliKey, chat("demo-chat"));
 
     const events = await (
-      await fetch(`${gateway.url}/admin/v1/events?limit=500`, { headers: { authorization: `Bearer ${gateway.adminKey}` } })
+      await fetch(`${gateway.url}/admin/v1/events?limit=500`, {
+        headers: { authorization: `Bearer ${gateway.adminKey}` },
+      })
     ).text();
     expect(JSON.parse(events).data.length).toBeGreaterThan(10);
 

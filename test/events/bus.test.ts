@@ -17,7 +17,11 @@ describe("EventBus", () => {
     const bus = new EventBus();
     const seen: number[] = [];
     const batches: number[] = [];
-    bus.subscribe({ name: "s", maxBatch: 10, handle: (b) => void (batches.push(b.length), seen.push(...b.map((e) => e.time))) });
+    bus.subscribe({
+      name: "s",
+      maxBatch: 10,
+      handle: (b) => void (batches.push(b.length), seen.push(...b.map((e) => e.time))),
+    });
     for (let i = 0; i < 35; i++) bus.publish(event(i));
     expect(seen).toEqual([]);
     expect(await bus.drain()).toBe(true);

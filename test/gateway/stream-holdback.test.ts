@@ -19,7 +19,10 @@ function secretBlocker(): ResponseStage {
     name: "secret-blocker",
     open(): ResponseInspector {
       const tails = new Map<number, string>();
-      const stop = () => ({ action: "stop" as const, error: new GatewayError("PCX_INTERNAL", "secret in output") });
+      const stop = () => ({
+        action: "stop" as const,
+        error: new GatewayError("PCX_INTERNAL", "secret in output"),
+      });
       return {
         maxHoldback: SECRET.length - 1,
         write(channel, text) {
@@ -62,7 +65,12 @@ function ctxFor(api: ApiKind): RequestContext {
 function openaiEvents(chunks: string[]): string[] {
   const event = (delta: object, finish: string | null = null) =>
     `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-  return [event({ role: "assistant", content: "" }), ...chunks.map((c) => event({ content: c })), event({}, "stop"), "data: [DONE]\n\n"];
+  return [
+    event({ role: "assistant", content: "" }),
+    ...chunks.map((c) => event({ content: c })),
+    event({}, "stop"),
+    "data: [DONE]\n\n",
+  ];
 }
 
 function anthropicEvents(chunks: string[]): string[] {
@@ -117,11 +125,18 @@ async function relay(api: ApiKind, events: string[], stages: ResponseStage[]) {
 function clientText(api: ApiKind, output: string): string {
   let text = "";
   for (const block of output.split("\n\n")) {
-    const data = block.split("\n").find((l) => l.startsWith("data: "))?.slice(6);
+    const data = block
+      .split("\n")
+      .find((l) => l.startsWith("data: "))
+      ?.slice(6);
     if (!data || data === "[DONE]") continue;
-    const json = JSON.parse(data) as Record<string, any>;
+    const json = JSON.parse(data) as {
+      type?: string;
+      delta?: { text?: string };
+      choices?: { delta?: { content?: string } }[];
+    };
     if (api === "anthropic.messages") {
-      if (json.type === "content_block_delta") text += json.delta.text;
+      if (json.type === "content_block_delta") text += json.delta?.text ?? "";
     } else {
       text += json.choices?.[0]?.delta?.content ?? "";
     }
@@ -161,10 +176,13 @@ describe.each([
 
   it("catches it under any random chunking (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: answer.length }), { maxLength: 30 }), async (cuts) => {
-        const { output } = await relay(api, eventsFor(splitAt(answer, cuts)), [secretBlocker()]);
-        expect(output).not.toContain(SECRET);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: answer.length }), { maxLength: 30 }),
+        async (cuts) => {
+          const { output } = await relay(api, eventsFor(splitAt(answer, cuts)), [secretBlocker()]);
+          expect(output).not.toContain(SECRET);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -172,11 +190,14 @@ describe.each([
   it("a clean answer passes through complete and in order under any chunking", async () => {
     const clean = "Nothing to hide here, just a long and perfectly ordinary answer about the weather.";
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: clean.length }), { maxLength: 30 }), async (cuts) => {
-        const { outcome, output } = await relay(api, eventsFor(splitAt(clean, cuts)), [secretBlocker()]);
-        expect(outcome.streamAborted).toBeUndefined();
-        expect(clientText(api, output)).toBe(clean);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: clean.length }), { maxLength: 30 }),
+        async (cuts) => {
+          const { outcome, output } = await relay(api, eventsFor(splitAt(clean, cuts)), [secretBlocker()]);
+          expect(outcome.streamAborted).toBeUndefined();
+          expect(clientText(api, output)).toBe(clean);
+        },
+      ),
       { numRuns: 200 },
     );
   });

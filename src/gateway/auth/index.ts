@@ -46,6 +46,12 @@ export function authenticate(
   if (record.status === "revoked") throw new GatewayError("PCX_AUTH_KEY_REVOKED");
   if (record.status === "suspended") throw new GatewayError("PCX_AUTH_KEY_SUSPENDED");
   if (record.expiresAt !== null && record.expiresAt <= now) throw new GatewayError("PCX_AUTH_KEY_EXPIRED");
-  return { keyId: record.id, keyName: record.name, team: record.team, role: record.role, models: record.models };
+  return {
+    keyId: record.id,
+    keyName: record.name,
+    team: record.team,
+    role: record.role,
+    models: record.models,
+  };
 }
 export { parseExpiry } from "./expiry.js";

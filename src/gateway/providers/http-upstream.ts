@@ -84,7 +84,8 @@ function pickHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const name of FORWARDED_RESPONSE_HEADERS) {
     const value = headerValue(headers, name);
-    if (value !== undefined) picked[name === "request-id" || name === "x-request-id" ? "x-upstream-request-id" : name] = value;
+    if (value !== undefined)
+      picked[name === "request-id" || name === "x-request-id" ? "x-upstream-request-id" : name] = value;
   }
   return picked;
 }
@@ -109,9 +110,13 @@ export function mapTransportError(error: unknown, signal?: AbortSignal): Error {
   }
   const code = (error as { code?: string } | null)?.code ?? "";
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
-    return new GatewayError("PCX_UPSTREAM_UNAVAILABLE", "The model provider's TLS certificate could not be verified.", {
-      cause: error,
-    });
+    return new GatewayError(
+      "PCX_UPSTREAM_UNAVAILABLE",
+      "The model provider's TLS certificate could not be verified.",
+      {
+        cause: error,
+      },
+    );
   }
   return new GatewayError("PCX_UPSTREAM_UNAVAILABLE", undefined, { cause: error });
 }

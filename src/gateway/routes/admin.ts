@@ -38,7 +38,10 @@ const createKeyBody = z
 const eventQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(500).default(100),
-    cursor: z.string().regex(/^[0-9a-f-]{36}$/).optional(),
+    cursor: z
+      .string()
+      .regex(/^[0-9a-f-]{36}$/)
+      .optional(),
     since: z.string().max(64).optional(),
     until: z.string().max(64).optional(),
     key_id: z.string().max(64).optional(),
@@ -64,11 +67,17 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 function time(text: string | undefined, field: string): number | undefined {
   if (text === undefined) return undefined;
   const value = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (Number.isNaN(value)) throw new GatewayError("PCX_INVALID_REQUEST", `Invalid ${field}: expected an ISO-8601 time.`);
+  if (Number.isNaN(value))
+    throw new GatewayError("PCX_INVALID_REQUEST", `Invalid ${field}: expected an ISO-8601 time.`);
   return value;
 }
 
-function adminEvent(actor: Identity, activity: string, details: Record<string, unknown>, ip: string): SecurityEvent {
+function adminEvent(
+  actor: Identity,
+  activity: string,
+  details: Record<string, unknown>,
+  ip: string,
+): SecurityEvent {
   return {
     id: uuidv7(),
     time: Date.now(),
@@ -94,13 +103,23 @@ export function registerAdminRoutes(app: FastifyInstance, runtime: GatewayRuntim
     if (body.expires) {
       const parsed = parseExpiry(body.expires);
       if (parsed === undefined || parsed <= Date.now()) {
-        throw new GatewayError("PCX_INVALID_REQUEST", "Invalid expires: expected a future ISO-8601 time or a duration like 30d.");
+        throw new GatewayError(
+          "PCX_INVALID_REQUEST",
+          "Invalid expires: expected a future ISO-8601 time or a duration like 30d.",
+        );
       }
       expiresAt = parsed;
     }
     const { key, record } = await keyService.create({ ...body, expiresAt });
     await keys.refresh(true);
-    bus.publish(adminEvent(actor, "key.created", { target_key_id: record.id, team: record.team, role: record.role }, request.ip));
+    bus.publish(
+      adminEvent(
+        actor,
+        "key.created",
+        { target_key_id: record.id, team: record.team, role: record.role },
+        request.ip,
+      ),
+    );
     // The secret first: it is shown this once and never again.
     return reply.code(201).send({ key, ...keyJson(record) });
   });
@@ -126,7 +145,8 @@ export function registerAdminRoutes(app: FastifyInstance, runtime: GatewayRuntim
       try {
         record = await keyService.setStatus(id, action);
       } catch (error) {
-        if (error instanceof KeyTransitionError) throw new GatewayError("PCX_INVALID_REQUEST", `${error.message}.`);
+        if (error instanceof KeyTransitionError)
+          throw new GatewayError("PCX_INVALID_REQUEST", `${error.message}.`);
         throw error;
       }
       if (!record) throw new GatewayError("PCX_NOT_FOUND", "No such key.");

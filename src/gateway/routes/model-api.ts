@@ -72,7 +72,11 @@ async function callAndRelay(
   // OpenAI streams carry usage only when asked: the gateway always asks (token accounting needs
   // it) and hides the extra chunk from clients that did not ask themselves.
   let hideUsageChunk = false;
-  if (ctx.stream && (ctx.api === "openai.chat" || ctx.api === "openai.completions") && model.provider.type !== "anthropic") {
+  if (
+    ctx.stream &&
+    (ctx.api === "openai.chat" || ctx.api === "openai.completions") &&
+    model.provider.type !== "anthropic"
+  ) {
     const options = (ctx.body.stream_options ?? {}) as Record<string, unknown>;
     if (options.include_usage !== true) {
       hideUsageChunk = true;
@@ -96,7 +100,10 @@ async function callAndRelay(
   if (ctx.stream && upstream.status < 400) {
     if (!isEventStream) {
       await discardBody(upstream.body);
-      throw new GatewayError("PCX_UPSTREAM_BAD_RESPONSE", "The model provider answered a stream request without a stream.");
+      throw new GatewayError(
+        "PCX_UPSTREAM_BAD_RESPONSE",
+        "The model provider answered a stream request without a stream.",
+      );
     }
     reply.hijack();
     return relayStream(ctx, upstream, reply.raw, inspector, timing, deps, signal, hideUsageChunk);
@@ -125,18 +132,30 @@ function overheadMs(ctx: RequestContext, timing: RelayTiming): number {
 
 function sendError(reply: FastifyReply, ctx: RequestContext, error: GatewayError): RelayOutcome {
   if (reply.sent || reply.raw.headersSent) return { status: reply.raw.statusCode, errorCode: error.code };
-  reply.code(error.status).header("x-request-id", ctx.requestId).send(errorBody(error, ctx.shape, ctx.requestId));
+  reply
+    .code(error.status)
+    .header("x-request-id", ctx.requestId)
+    .send(errorBody(error, ctx.shape, ctx.requestId));
   return { status: error.status, errorCode: error.code };
 }
 
-function failure(runtime: GatewayRuntime, reply: FastifyReply, ctx: RequestContext, error: unknown): RelayOutcome {
+function failure(
+  runtime: GatewayRuntime,
+  reply: FastifyReply,
+  ctx: RequestContext,
+  error: unknown,
+): RelayOutcome {
   if (error instanceof ClientAbortedError) {
     if (!reply.sent) reply.hijack();
     if (!reply.raw.writableEnded) reply.raw.end();
     return { status: 499, clientAborted: true };
   }
   if (error instanceof GatewayError) {
-    if (error.status >= 500) runtime.logger.warn({ reqId: ctx.requestId, code: error.code, cause: causeOf(error) }, "upstream failure");
+    if (error.status >= 500)
+      runtime.logger.warn(
+        { reqId: ctx.requestId, code: error.code, cause: causeOf(error) },
+        "upstream failure",
+      );
     return sendError(reply, ctx, error);
   }
   runtime.logger.error({ reqId: ctx.requestId, err: error }, "unexpected error in the request path");
@@ -158,7 +177,9 @@ function finish(
 ): void {
   const totalMs = performance.now() - ctx.startedAt;
   const upstreamMs =
-    timing.upstreamStart !== undefined ? (timing.upstreamEnd ?? performance.now()) - timing.upstreamStart : undefined;
+    timing.upstreamStart !== undefined
+      ? (timing.upstreamEnd ?? performance.now()) - timing.upstreamStart
+      : undefined;
   const outcome: RequestOutcome = {
     status: relay.status,
     totalMs,

@@ -5,7 +5,11 @@ import type { KeyRole } from "../../store/index.js";
 import type { GatewayRuntime } from "../runtime.js";
 
 /** Authenticates an admin-API call and checks the key's role. */
-export function requireRole(runtime: GatewayRuntime, request: FastifyRequest, roles: readonly KeyRole[]): Identity {
+export function requireRole(
+  runtime: GatewayRuntime,
+  request: FastifyRequest,
+  roles: readonly KeyRole[],
+): Identity {
   const identity = authenticate(request.headers, runtime.keys, runtime.serverSecret);
   if (!roles.includes(identity.role)) throw new GatewayError("PCX_FORBIDDEN_ROLE");
   return identity;

@@ -10,15 +10,28 @@ export function modelAccessStage(router: ModelRouter): RequestStage {
       const model = router.resolve(ctx.requestedModel);
       // Unknown and forbidden models answer differently (404 / 403) — the model list is not a
       // secret: GET /v1/models shows a key what it may use.
-      if (!model) return { action: "stop", error: new GatewayError("PCX_MODEL_NOT_FOUND", `The model "${truncate(ctx.requestedModel)}" does not exist.`) };
+      if (!model)
+        return {
+          action: "stop",
+          error: new GatewayError(
+            "PCX_MODEL_NOT_FOUND",
+            `The model "${truncate(ctx.requestedModel)}" does not exist.`,
+          ),
+        };
       if (!router.allowed(ctx.identity!, model.name)) {
-        return { action: "stop", error: new GatewayError("PCX_MODEL_NOT_ALLOWED", `This key may not use the model "${model.name}".`) };
+        return {
+          action: "stop",
+          error: new GatewayError("PCX_MODEL_NOT_ALLOWED", `This key may not use the model "${model.name}".`),
+        };
       }
       const wantsEmbedding = ctx.api === "openai.embeddings";
       if ((model.kind === "embedding") !== wantsEmbedding || !model.provider.supports(ctx.api)) {
         return {
           action: "stop",
-          error: new GatewayError("PCX_MODEL_WRONG_ENDPOINT", `The model "${model.name}" does not serve ${ctx.path}.`),
+          error: new GatewayError(
+            "PCX_MODEL_WRONG_ENDPOINT",
+            `The model "${model.name}" does not serve ${ctx.path}.`,
+          ),
         };
       }
       ctx.model = model;

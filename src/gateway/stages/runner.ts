@@ -1,5 +1,12 @@
 import { GatewayError } from "../errors.js";
-import type { ChunkVerdict, RequestContext, RequestStage, ResponseInspector, ResponseStage, StageVerdict } from "./types.js";
+import type {
+  ChunkVerdict,
+  RequestContext,
+  RequestStage,
+  ResponseInspector,
+  ResponseStage,
+  StageVerdict,
+} from "./types.js";
 
 /**
  * Runs the request stages in order until one stops. Synchronous stages are not awaited, so a
@@ -33,11 +40,19 @@ export function openResponseChain(
   if (inspectors.length === 0) return undefined;
   const held = inspectors.map(() => new Map<number, number>());
 
-  const account = (i: number, channel: number, written: number, released: number): ChunkVerdict | undefined => {
+  const account = (
+    i: number,
+    channel: number,
+    written: number,
+    released: number,
+  ): ChunkVerdict | undefined => {
     const pending = (held[i]!.get(channel) ?? 0) + written - released;
     held[i]!.set(channel, pending);
     if (pending > inspectors[i]!.maxHoldback || pending < 0) {
-      return { action: "stop", error: new GatewayError("PCX_INTERNAL", "A response inspector exceeded its hold-back bound.") };
+      return {
+        action: "stop",
+        error: new GatewayError("PCX_INTERNAL", "A response inspector exceeded its hold-back bound."),
+      };
     }
     return undefined;
   };

@@ -76,7 +76,8 @@ function openaiUsage(json: Json): Partial<Usage> | undefined {
 
 /** OpenAI chat (`delta.content`) and legacy completions (`text`) streams. */
 function openaiStream(chat: boolean): StreamFormat {
-  const textOf = (choice: Json): unknown => (chat ? (choice.delta as Json | undefined)?.content : choice.text);
+  const textOf = (choice: Json): unknown =>
+    chat ? (choice.delta as Json | undefined)?.content : choice.text;
   return {
     parse(event) {
       if (event.data === "[DONE]") return { kind: "done" };
@@ -139,10 +140,20 @@ const anthropicStream: StreamFormat = {
     if (!json) return { kind: "passthrough" };
     const type = json.type;
     const index = typeof json.index === "number" ? json.index : 0;
-    const base = { kind: "data" as const, json, deltas: [] as TextDelta[], ends: [] as number[], usageOnly: false, final: false };
+    const base = {
+      kind: "data" as const,
+      json,
+      deltas: [] as TextDelta[],
+      ends: [] as number[],
+      usageOnly: false,
+      final: false,
+    };
     switch (type) {
       case "error":
-        return { kind: "error", message: String((json.error as Json | undefined)?.message ?? "upstream error") };
+        return {
+          kind: "error",
+          message: String((json.error as Json | undefined)?.message ?? "upstream error"),
+        };
       case "content_block_delta": {
         const delta = json.delta as Json | undefined;
         if (delta?.type === "text_delta" && typeof delta.text === "string" && delta.text.length > 0) {
@@ -198,7 +209,8 @@ const openaiBody = (chat: boolean): BodyFormat => ({
     const out: TextDelta[] = [];
     for (const choice of choices(body)) {
       const text = chat ? (choice.message as Json | undefined)?.content : choice.text;
-      if (typeof text === "string") out.push({ channel: typeof choice.index === "number" ? choice.index : 0, text });
+      if (typeof text === "string")
+        out.push({ channel: typeof choice.index === "number" ? choice.index : 0, text });
     }
     return out;
   },

@@ -83,7 +83,11 @@ export class SseParser {
       }
     }
     if (!hasData && event === undefined) return undefined;
-    return { ...(event !== undefined ? { event } : {}), data: data.join("\n"), raw: `${lines.join("\n")}\n\n` };
+    return {
+      ...(event !== undefined ? { event } : {}),
+      data: data.join("\n"),
+      raw: `${lines.join("\n")}\n\n`,
+    };
   }
 }
 

@@ -65,9 +65,13 @@ export async function startMockUpstream(): Promise<MockUpstream> {
         case "e429":
           return json(429, { error: { message: "slow down", type: "rate_limit_exceeded", code: null } });
         case "e401":
-          return json(401, { error: { message: "bad provider key", type: "invalid_request_error", code: "invalid_api_key" } });
+          return json(401, {
+            error: { message: "bad provider key", type: "invalid_request_error", code: "invalid_api_key" },
+          });
         case "leak":
-          return json(400, { error: { message: `you sent ${JSON.stringify(req.headers)}`, type: "invalid_request_error" } });
+          return json(400, {
+            error: { message: `you sent ${JSON.stringify(req.headers)}`, type: "invalid_request_error" },
+          });
         case "notjson":
           res.writeHead(200, { "content-type": "application/json" });
           return res.end("this is not json");

@@ -6,7 +6,10 @@ const field = fc.stringMatching(/^[^\r\n]{0,40}$/);
 
 function serialise(events: { event?: string; data: string[] }[], eol: string): string {
   return events
-    .map((e) => `${e.event !== undefined ? `event: ${e.event}${eol}` : ""}${e.data.map((d) => `data: ${d}${eol}`).join("")}${eol}`)
+    .map(
+      (e) =>
+        `${e.event !== undefined ? `event: ${e.event}${eol}` : ""}${e.data.map((d) => `data: ${d}${eol}`).join("")}${eol}`,
+    )
     .join("");
 }
 
@@ -26,9 +29,15 @@ describe("SseParser", () => {
   it("yields the same events however the stream is cut, for LF, CRLF and CR line ends", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ event: fc.option(field, { nil: undefined }), data: fc.array(field, { minLength: 1, maxLength: 3 }) }), {
-          maxLength: 8,
-        }),
+        fc.array(
+          fc.record({
+            event: fc.option(field, { nil: undefined }),
+            data: fc.array(field, { minLength: 1, maxLength: 3 }),
+          }),
+          {
+            maxLength: 8,
+          },
+        ),
         fc.constantFrom("\n", "\r\n", "\r"),
         fc.array(fc.nat(2000), { maxLength: 20 }),
         (events, eol, cuts) => {
@@ -45,7 +54,7 @@ describe("SseParser", () => {
 
   it("ignores comments and keeps the raw text of each event", () => {
     const parser = new SseParser();
-    const [event] = parser.push(": keep-alive\ndata: {\"a\":1}\n\n");
+    const [event] = parser.push(': keep-alive\ndata: {"a":1}\n\n');
     expect(event!.data).toBe('{"a":1}');
     expect(event!.raw).toBe(': keep-alive\ndata: {"a":1}\n\n');
   });

@@ -11,7 +11,9 @@ export async function configCheck(opts: ConfigCheckOptions): Promise<number> {
   try {
     const loaded = loadConfigFile(opts.file);
     if (opts.format === "json") {
-      process.stdout.write(JSON.stringify({ file: opts.file, valid: true, problems: [], warnings: loaded.warnings }) + "\n");
+      process.stdout.write(
+        JSON.stringify({ file: opts.file, valid: true, problems: [], warnings: loaded.warnings }) + "\n",
+      );
     } else {
       process.stdout.write(`${opts.file}: valid\n`);
       for (const warning of loaded.warnings) process.stdout.write(`  warning: ${warning}\n`);
@@ -20,7 +22,9 @@ export async function configCheck(opts: ConfigCheckOptions): Promise<number> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     if (opts.format === "json") {
-      process.stdout.write(JSON.stringify({ file: opts.file, valid: false, problems: error.problems, warnings: [] }) + "\n");
+      process.stdout.write(
+        JSON.stringify({ file: opts.file, valid: false, problems: error.problems, warnings: [] }) + "\n",
+      );
     } else {
       process.stdout.write(`${error.message}\n`);
     }

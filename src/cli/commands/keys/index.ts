@@ -27,7 +27,10 @@ async function adminApi<T>(target: Target, method: "GET" | "POST", path: string,
   try {
     response = await request(new URL(path, target.server).toString(), {
       method,
-      headers: { authorization: `Bearer ${adminKey}`, ...(body ? { "content-type": "application/json" } : {}) },
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        ...(body ? { "content-type": "application/json" } : {}),
+      },
       ...(body ? { body: JSON.stringify(body) } : {}),
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
@@ -44,7 +47,10 @@ async function adminApi<T>(target: Target, method: "GET" | "POST", path: string,
   }
   if (response.statusCode >= 400) {
     const error = (json as { error?: { message?: string; code?: string } }).error;
-    throw new CliError(`${error?.code ?? `HTTP ${response.statusCode}`}: ${error?.message ?? "request failed"}`, EXIT_FINDINGS);
+    throw new CliError(
+      `${error?.code ?? `HTTP ${response.statusCode}`}: ${error?.message ?? "request failed"}`,
+      EXIT_FINDINGS,
+    );
   }
   return json as T;
 }
@@ -59,7 +65,10 @@ function describe(key: KeyJson): string {
 }
 
 export async function keysCreate(opts: KeysCreateOptions): Promise<number> {
-  const models = opts.models.split(",").map((m) => m.trim()).filter(Boolean);
+  const models = opts.models
+    .split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
   if (models.length === 0) throw new CliError("--models needs at least one model name or *");
   let created: { key: string } & KeyJson;
   if (opts.server) {
@@ -74,12 +83,19 @@ export async function keysCreate(opts: KeysCreateOptions): Promise<number> {
     let expiresAt: number | null = null;
     if (opts.expires) {
       const parsed = parseExpiry(opts.expires);
-      if (parsed === undefined || parsed <= Date.now()) throw new CliError("--expires must be a future ISO-8601 time or a duration like 30d");
+      if (parsed === undefined || parsed <= Date.now())
+        throw new CliError("--expires must be a future ISO-8601 time or a duration like 30d");
       expiresAt = parsed;
     }
     const local = openLocalKeys(opts.dataDir);
     try {
-      const { key, record } = await local.service.create({ name: opts.name, team: opts.team, role: opts.role, models, expiresAt });
+      const { key, record } = await local.service.create({
+        name: opts.name,
+        team: opts.team,
+        role: opts.role,
+        models,
+        expiresAt,
+      });
       created = { key, ...keyJson(record) };
     } finally {
       await local.close();

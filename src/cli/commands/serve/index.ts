@@ -11,7 +11,8 @@ export interface ServeOptions {
 function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError(`--port must be 0–65535, got "${text}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new CliError(`--port must be 0–65535, got "${text}"`);
   return port;
 }
 

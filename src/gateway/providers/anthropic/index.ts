@@ -8,7 +8,11 @@ type AnthropicConfig = Extract<ProviderConfig, { type: "anthropic" }>;
 /** Client headers that select API behaviour and carry no credentials; passed on when present. */
 const FORWARDED_CLIENT_HEADERS = ["anthropic-version", "anthropic-beta"] as const;
 
-export function createAnthropicProvider(name: string, config: AnthropicConfig, context: ProviderContext): Provider {
+export function createAnthropicProvider(
+  name: string,
+  config: AnthropicConfig,
+  context: ProviderContext,
+): Provider {
   const apiKey = config.apiKey ? context.resolveSecret(config.apiKey, `providers.${name}.apiKey`) : undefined;
   const extraHeaders = resolveHeaders(name, config.headers, context);
   const upstream = new HttpUpstream({

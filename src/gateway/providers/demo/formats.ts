@@ -18,10 +18,16 @@ export interface DemoReply {
 }
 
 const sse = (data: unknown, event?: string) =>
-  encoder.encode(`${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+  encoder.encode(
+    `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`,
+  );
 
 function usageOpenAI(r: DemoReply, completion: number) {
-  return { prompt_tokens: r.script.promptTokens, completion_tokens: completion, total_tokens: r.script.promptTokens + completion };
+  return {
+    prompt_tokens: r.script.promptTokens,
+    completion_tokens: completion,
+    total_tokens: r.script.promptTokens + completion,
+  };
 }
 
 export function jsonBody(api: ApiKind, r: DemoReply): Json {
@@ -34,7 +40,14 @@ export function jsonBody(api: ApiKind, r: DemoReply): Json {
         object: "chat.completion",
         created: r.created,
         model: r.model,
-        choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, logprobs: null, finish_reason: r.script.finishReason }],
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: text, refusal: null },
+            logprobs: null,
+            finish_reason: r.script.finishReason,
+          },
+        ],
         usage: usageOpenAI(r, completion),
       };
     case "openai.completions":
@@ -71,18 +84,41 @@ export function streamFrames(api: ApiKind, r: DemoReply) {
         sse(
           {
             type: "message_start",
-            message: { id: r.id, type: "message", role: "assistant", model: r.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: r.script.promptTokens, output_tokens: 1 } },
+            message: {
+              id: r.id,
+              type: "message",
+              role: "assistant",
+              model: r.model,
+              content: [],
+              stop_reason: null,
+              stop_sequence: null,
+              usage: { input_tokens: r.script.promptTokens, output_tokens: 1 },
+            },
           },
           "message_start",
         ),
-        sse({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, "content_block_start"),
+        sse(
+          { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+          "content_block_start",
+        ),
         sse({ type: "ping" }, "ping"),
       ],
-      token: (t: string) => sse({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: t } }, "content_block_delta"),
+      token: (t: string) =>
+        sse(
+          { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: t } },
+          "content_block_delta",
+        ),
       close: [
         sse({ type: "content_block_stop", index: 0 }, "content_block_stop"),
         sse(
-          { type: "message_delta", delta: { stop_reason: r.script.finishReason === "length" ? "max_tokens" : "end_turn", stop_sequence: null }, usage: { output_tokens: completion } },
+          {
+            type: "message_delta",
+            delta: {
+              stop_reason: r.script.finishReason === "length" ? "max_tokens" : "end_turn",
+              stop_sequence: null,
+            },
+            usage: { output_tokens: completion },
+          },
           "message_delta",
         ),
         sse({ type: "message_stop" }, "message_stop"),
@@ -99,23 +135,47 @@ export function streamFrames(api: ApiKind, r: DemoReply) {
     ...extra,
   });
   const close = [
-    sse(chunk(chat ? { delta: {}, finish_reason: r.script.finishReason } : { text: "", finish_reason: r.script.finishReason })),
+    sse(
+      chunk(
+        chat
+          ? { delta: {}, finish_reason: r.script.finishReason }
+          : { text: "", finish_reason: r.script.finishReason },
+      ),
+    ),
   ];
   if (r.includeUsage) {
-    close.push(sse({ id: r.id, object: chat ? "chat.completion.chunk" : "text_completion", created: r.created, model: r.model, choices: [], usage: usageOpenAI(r, completion) }));
+    close.push(
+      sse({
+        id: r.id,
+        object: chat ? "chat.completion.chunk" : "text_completion",
+        created: r.created,
+        model: r.model,
+        choices: [],
+        usage: usageOpenAI(r, completion),
+      }),
+    );
   }
   close.push(sse("[DONE]"));
   return {
     open: chat ? [sse(chunk({ delta: { role: "assistant", content: "" }, finish_reason: null }))] : [],
-    token: (t: string) => sse(chunk(chat ? { delta: { content: t }, finish_reason: null } : { text: t, finish_reason: null })),
+    token: (t: string) =>
+      sse(chunk(chat ? { delta: { content: t }, finish_reason: null } : { text: t, finish_reason: null })),
     close,
   };
 }
 
 export function errorJson(api: ApiKind, status: number): Json {
   const message = `demo provider: scripted error ${status}`;
-  if (api === "anthropic.messages") return { type: "error", error: { type: status === 429 ? "rate_limit_error" : "api_error", message } };
-  return { error: { message, type: status === 429 ? "rate_limit_exceeded" : "server_error", code: null, param: null } };
+  if (api === "anthropic.messages")
+    return { type: "error", error: { type: status === 429 ? "rate_limit_error" : "api_error", message } };
+  return {
+    error: {
+      message,
+      type: status === 429 ? "rate_limit_exceeded" : "server_error",
+      code: null,
+      param: null,
+    },
+  };
 }
 
 const EMBEDDING_DIMENSIONS = 64;
@@ -147,7 +207,9 @@ export function embeddingsBody(body: Json, model: string): Json {
     return {
       object: "embedding",
       index,
-      embedding: base64 ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString("base64") : Array.from(vector),
+      embedding: base64
+        ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString("base64")
+        : Array.from(vector),
     };
   });
   return { object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } };

@@ -34,13 +34,15 @@ export function createDemoProvider(name: string, config: DemoConfig): Provider {
       const prompt = readPrompt(call.api, call.body);
       const maxTokens = numberOrUndefined(call.body.max_tokens ?? call.body.max_completion_tokens);
       const script = buildScript(prompt, maxTokens, config.tokenDelayMs);
-      if (script.errorStatus) return jsonResponse(script.errorStatus, errorJson(call.api, script.errorStatus));
+      if (script.errorStatus)
+        return jsonResponse(script.errorStatus, errorJson(call.api, script.errorStatus));
       const reply: DemoReply = {
         id: `${call.api === "anthropic.messages" ? "msg" : "chatcmpl"}_demo_${call.requestId}`,
         model,
         created: Math.floor(Date.now() / 1000),
         script,
-        includeUsage: (call.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
+        includeUsage:
+          (call.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
       };
       if (!call.stream) {
         const bytes = encoder.encode(JSON.stringify(jsonBody(call.api, reply)));
@@ -66,7 +68,12 @@ function numberOrUndefined(value: unknown): number | undefined {
 }
 
 function jsonResponse(status: number, body: unknown): UpstreamResponse {
-  return { status, contentType: "application/json", headers: {}, body: once(encoder.encode(JSON.stringify(body))) };
+  return {
+    status,
+    contentType: "application/json",
+    headers: {},
+    body: once(encoder.encode(JSON.stringify(body))),
+  };
 }
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {

@@ -8,14 +8,18 @@ export function contentText(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   return content
-    .map((part) => (part && typeof part === "object" && typeof (part as Json).text === "string" ? (part as Json).text : ""))
+    .map((part) =>
+      part && typeof part === "object" && typeof (part as Json).text === "string" ? (part as Json).text : "",
+    )
     .join("\n");
 }
 
 export function readPrompt(api: ApiKind, body: Json): DemoPrompt {
   if (api === "openai.completions" || api === "openai.embeddings") {
     const input = api === "openai.completions" ? body.prompt : body.input;
-    const text = Array.isArray(input) ? input.map((x) => (typeof x === "string" ? x : "")).join("\n") : String(input ?? "");
+    const text = Array.isArray(input)
+      ? input.map((x) => (typeof x === "string" ? x : "")).join("\n")
+      : String(input ?? "");
     return { system: "", lastUser: text, all: text };
   }
   const messages = Array.isArray(body.messages) ? (body.messages as Json[]) : [];

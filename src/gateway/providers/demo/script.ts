@@ -57,13 +57,28 @@ function marker(text: string, name: string): string | undefined {
 }
 
 function longAnswer(tokens: number): string {
-  const words = ["Portcullis", "guards", "every", "request", "and", "every", "answer,", "token", "by", "token."];
+  const words = [
+    "Portcullis",
+    "guards",
+    "every",
+    "request",
+    "and",
+    "every",
+    "answer,",
+    "token",
+    "by",
+    "token.",
+  ];
   const out: string[] = [];
   for (let i = 0; i < tokens; i++) out.push(words[i % words.length]!);
   return out.join(" ");
 }
 
-export function buildScript(prompt: DemoPrompt, maxTokens: number | undefined, baseDelayMs: number): DemoScript {
+export function buildScript(
+  prompt: DemoPrompt,
+  maxTokens: number | undefined,
+  baseDelayMs: number,
+): DemoScript {
   const text = prompt.lastUser;
   let answer: string;
   const long = marker(text, "long");

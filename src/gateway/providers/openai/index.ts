@@ -33,8 +33,17 @@ export function createOpenAIProvider(name: string, config: OpenAIConfig, context
     supports: (api) => PATHS[api] !== undefined,
     async call(call) {
       const path = PATHS[call.api]!;
-      const headers = { ...baseHeaders, accept: call.stream ? "text/event-stream" : "application/json", "x-request-id": call.requestId };
-      return upstream.post(query ? `${path}?${query}` : path, headers, JSON.stringify(call.body), call.signal);
+      const headers = {
+        ...baseHeaders,
+        accept: call.stream ? "text/event-stream" : "application/json",
+        "x-request-id": call.requestId,
+      };
+      return upstream.post(
+        query ? `${path}?${query}` : path,
+        headers,
+        JSON.stringify(call.body),
+        call.signal,
+      );
     },
     secrets: () => [apiKey, ...Object.values(extraHeaders)].filter((s): s is string => !!s && s.length >= 8),
     close: () => upstream.close(),
