@@ -115,7 +115,8 @@ describe("official SDKs against the gateway (demo provider)", () => {
     stream.on("text", (t) => deltas.push(t));
     const final = await stream.finalMessage();
     expect(deltas.length).toBeGreaterThan(5);
-    expect(final.content[0]!.type === "text" && final.content[0].text).toBe(deltas.join(""));
+    const block = final.content[0]!;
+    expect(block.type === "text" && block.text).toBe(deltas.join(""));
     expect(final.stop_reason).toBe("end_turn");
   });
 
