@@ -6,7 +6,7 @@ import { ERRORS } from "../../src/gateway/errors.js";
 describe("error catalogue", () => {
   const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
   const documented = new Map(
-    [...doc.matchAll(/^\| `(PCX_[A-Z0-9_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]),
+    [...doc.matchAll(/^\|\s*`(PCX_[A-Z0-9_]+)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [m[1]!, Number(m[2])]),
   );
 
   it("every code is documented with its status", () => {
