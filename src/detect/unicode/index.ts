@@ -214,3 +214,8 @@ export function createUnicodeDetector(options: z.input<typeof unicodeDetectorOpt
     scan: (input) => input.findings.filter((f) => f.detector === "unicode"),
   };
 }
+
+/** Builds the lazily built lookup tables now, so that no request pays for them (start-up). */
+export function warmUp(): void {
+  prepare("\u00e9\u0430\u200b");
+}

@@ -1,5 +1,6 @@
 import { OffsetMap } from "./offset-map.js";
-import { HIDDEN_RANK, hiddenKind, isAmbiguous, mayStartHidden, type HiddenKind } from "./invisible.js";
+import { HIDDEN_RANK, hiddenKind, isAmbiguous, type HiddenKind } from "./invisible.js";
+import { NF_CHANGES, NF_COMPOSES, NF_HIDDEN, NF_SURROGATE, normalizationTable } from "./tables.js";
 
 /** A run of adjacent hidden code points in the original text. */
 export interface HiddenRun {
@@ -34,41 +35,18 @@ const NON_ASCII = /[^\0-\x7f]/;
 /** Bounds so that a text made of millions of hidden characters stays cheap to describe. */
 const MAX_RUNS = 256;
 const MAX_TAG_PAYLOAD = 4096;
-/** Blocks are normalised as a whole when they are unchanged; see `blockEnd`. */
-const BLOCK_MIN = 256;
-const BLOCK_MAX = 4096;
+/** Supplementary code points seen, with whether NFKC changes them (math alphanumerics do). */
+const supplementaryChanges = new Map<number, boolean>();
+const MAX_CACHED = 4096;
 
-/**
- * Code points that may attach to the code point before them under NFKC: combining marks (UAX #15
- * canonical composition), conjoining Hangul vowels and trailing consonants, and the (halfwidth)
- * kana voicing marks that compose with the kana before them. A chunk is a base plus these.
- */
-const NON_STARTER = /\p{M}|[\u1160-\u11ff\ud7b0-\ud7ff\uff9e\uff9f]/uy;
-
-function isNonStarter(text: string, at: number): boolean {
-  if (text.charCodeAt(at) < 0x300) return false;
-  NON_STARTER.lastIndex = at;
-  return NON_STARTER.test(text);
-}
-
-/**
- * A position before which NFKC of the text equals NFKC of the two halves joined: an ASCII
- * character, a CJK unified ideograph or a precomposed Hangul syllable never composes with what
- * precedes it. Long runs without such a position are cut at BLOCK_MAX (an approximation that only
- * matters for pathological input, and only for mapping precision).
- */
-function isSafeBoundary(unit: number): boolean {
-  return unit < 0x80 || (unit >= 0x4e00 && unit <= 0x9fff) || (unit >= 0xac00 && unit <= 0xd7a3);
-}
-
-function blockEnd(text: string, from: number): number {
-  const n = text.length;
-  let j = Math.min(n, from + BLOCK_MIN);
-  const hardEnd = Math.min(n, from + BLOCK_MAX);
-  while (j < hardEnd && !isSafeBoundary(text.charCodeAt(j))) j++;
-  // Never split a surrogate pair.
-  if (j < n && (text.charCodeAt(j) & 0xfc00) === 0xdc00) j++;
-  return j;
+function supplementaryChangesUnderNfkc(cp: number): boolean {
+  let changes = supplementaryChanges.get(cp);
+  if (changes === undefined) {
+    const s = String.fromCodePoint(cp);
+    changes = s.normalize("NFKC") !== s;
+    if (supplementaryChanges.size < MAX_CACHED) supplementaryChanges.set(cp, changes);
+  }
+  return changes;
 }
 
 function isAsciiAlnum(unit: number): boolean {
@@ -108,8 +86,9 @@ function isPlanted(run: HiddenRun, text: string): boolean {
 
 /**
  * NFKC (UAX #15) plus removal of hidden code points, with an offset map back to the original.
- * Unchanged blocks are copied whole, so mostly-plain text costs little more than one
- * `String.prototype.normalize` call per block.
+ * One table lookup per code unit decides whether NFKC could change it (tables.ts); only those
+ * chunks (a code point and the code points after it that may compose with it) are normalised,
+ * and unchanged stretches are copied whole.
  */
 export function normalize(text: string): Normalized {
   const n = text.length;
@@ -152,74 +131,54 @@ export function normalize(text: string): Normalized {
     }
   };
 
-  let i = 0;
-  while (i < n) {
-    const end = blockEnd(text, i);
-    let hidden = false;
-    let blockAscii = true;
-    for (let k = i; k < end; k++) {
-      const u = text.charCodeAt(k);
-      if (u >= 0x80) {
-        blockAscii = false;
-        if (mayStartHidden(u)) {
-          hidden = true;
-          break;
-        }
-      }
+  const table = normalizationTable();
+  let pending = 0; // start of an unchanged stretch not yet copied
+  const flush = (upTo: number) => {
+    if (upTo > pending) {
+      pieces.push(text.slice(pending, upTo));
+      map.linear(upTo - pending, pending);
     }
-    if (!hidden) {
-      const block = text.slice(i, end);
-      const nf = blockAscii ? block : block.normalize("NFKC");
-      if (nf === block) {
-        pieces.push(block);
-        map.linear(block.length, i);
-        i = end;
-        continue;
-      }
+  };
+  let p = 0;
+  while (p < n) {
+    const flags = table[text.charCodeAt(p)] as number;
+    const next = p + 1 < n ? (table[text.charCodeAt(p + 1)] as number) : 0;
+    // The common case: a code unit NFKC keeps, not followed by one that may compose with it.
+    if (flags === 0 && (next & NF_COMPOSES) === 0) {
+      p++;
+      continue;
     }
-    // Detailed pass: one chunk (base + non-starters) at a time.
-    let pending = i; // start of an unchanged stretch not yet copied
-    let p = i;
-    const flush = (upTo: number) => {
-      if (upTo > pending) {
-        pieces.push(text.slice(pending, upTo));
-        map.linear(upTo - pending, pending);
-      }
-    };
-    while (p < end) {
-      const cp = text.codePointAt(p) as number;
-      const w = cp > 0xffff ? 2 : 1;
-      const kind = hiddenKind(cp);
-      if (kind !== undefined) {
-        flush(p);
-        record(kind, cp, p, p + w);
-        p += w;
-        pending = p;
-        continue;
-      }
-      let q = p + w;
-      while (q < end && isNonStarter(text, q)) {
-        const c2 = text.codePointAt(q) as number;
-        if (hiddenKind(c2) !== undefined) break;
-        q += c2 > 0xffff ? 2 : 1;
-      }
-      if (cp >= 0x80 || q > p + 1) {
-        const chunk = text.slice(p, q);
-        const nf = chunk.normalize("NFKC");
-        if (nf !== chunk) {
-          changed = true;
-          flush(p);
-          pieces.push(nf);
-          if (nf.length === chunk.length) map.linear(nf.length, p);
-          else map.blockOf(nf.length, p, q);
-          pending = q;
-        }
-      }
+    const cp = text.codePointAt(p) as number;
+    const w = cp > 0xffff ? 2 : 1;
+    const kind = flags & (NF_HIDDEN | NF_SURROGATE) ? hiddenKind(cp) : undefined;
+    if (kind !== undefined) {
+      flush(p);
+      record(kind, cp, p, p + w);
+      p += w;
+      pending = p;
+      continue;
+    }
+    // A chunk: this code point and those after it that may compose with it.
+    let q = p + w;
+    while (q < n && ((table[text.charCodeAt(q)] as number) & NF_COMPOSES) !== 0) q++;
+    const alone = q === p + w;
+    if (alone && (w === 1 ? (flags & NF_CHANGES) === 0 : !supplementaryChangesUnderNfkc(cp))) {
       p = q;
+      continue;
     }
-    flush(end);
-    i = end;
+    const chunk = text.slice(p, q);
+    const normalized = chunk.normalize("NFKC");
+    if (normalized !== chunk) {
+      changed = true;
+      flush(p);
+      pieces.push(normalized);
+      if (normalized.length === chunk.length) map.linear(normalized.length, p);
+      else map.blockOf(normalized.length, p, q);
+      pending = q;
+    }
+    p = q;
   }
+  flush(n);
 
   const hidden = runs.filter((r) => isPlanted(r, text));
   if (!changed) return { text, map: null, hidden };

@@ -43,55 +43,53 @@ const PUNCTUATION =
   "\u2044/\u2215/\u29f8/\u2217*\u01c0|\u2223|\u02d0:\ua789:\u2236:\u0589:" +
   "\u2028\n\u2029\n";
 
-function pairs(table: string): Map<number, number> {
-  const map = new Map<number, number>();
-  for (let i = 0; i + 1 < table.length; i += 2) map.set(table.charCodeAt(i), table.charCodeAt(i + 1));
-  return map;
-}
+// Per-code-unit table: the ASCII target in the low 7 bits, and what kind of mapping it is.
+const TARGET = 0x7f;
+const LOOKALIKE = 1 << 7;
+const FOLD = 1 << 8;
+const PUNCT = 1 << 9;
+const SEPARATOR = 1 << 10;
 
-const LETTER_MAP = pairs(SCRIPT_LETTERS);
-const PUNCT_MAP = pairs(PUNCTUATION);
+let table: Uint16Array | undefined;
 
-/**
- * Accented Latin letters (Latin-1 Supplement, Extended-A/B, Extended Additional) fold to their
- * base letter: the first code point of their canonical decomposition (UAX #15), when ASCII.
- */
-const FOLD_MAP = (() => {
-  const map = new Map<number, number>();
-  const ranges: Array<[number, number]> = [
+function buildTable(): Uint16Array {
+  const t = new Uint16Array(0x10000);
+  // Non-ASCII code units that separate words: Latin-1 punctuation and symbols, general
+  // punctuation to miscellaneous symbols, CJK punctuation, vertical forms.
+  const separators: Array<[number, number]> = [
+    [0x80, 0xbf],
+    [0xd7, 0xd7],
+    [0xf7, 0xf7],
+    [0x2000, 0x2bff],
+    [0x3000, 0x303f],
+    [0xfe30, 0xfe4f],
+  ];
+  for (const [lo, hi] of separators) for (let u = lo; u <= hi; u++) t[u] = SEPARATOR;
+  // Accented Latin letters fold to the first code point of their canonical decomposition.
+  for (const [lo, hi] of [
     [0xc0, 0x24f],
     [0x1e00, 0x1eff],
-  ];
-  for (const [lo, hi] of ranges) {
-    for (let cp = lo; cp <= hi; cp++) {
-      const base = String.fromCharCode(cp).normalize("NFD").charCodeAt(0);
-      if (base !== cp && ((base >= 0x41 && base <= 0x5a) || (base >= 0x61 && base <= 0x7a)))
-        map.set(cp, base);
+  ] as const) {
+    for (let u = lo; u <= hi; u++) {
+      const base = String.fromCharCode(u).normalize("NFD").charCodeAt(0);
+      if (base !== u && isAsciiLetter(base)) t[u] = base | FOLD;
     }
   }
-  return map;
-})();
+  for (let i = 0; i + 1 < SCRIPT_LETTERS.length; i += 2) {
+    t[SCRIPT_LETTERS.charCodeAt(i)] = SCRIPT_LETTERS.charCodeAt(i + 1) | LOOKALIKE;
+  }
+  for (let i = 0; i + 1 < PUNCTUATION.length; i += 2) {
+    t[PUNCTUATION.charCodeAt(i)] = PUNCTUATION.charCodeAt(i + 1) | PUNCT | SEPARATOR;
+  }
+  return t;
+}
 
 function isAsciiLetter(u: number): boolean {
   return (u >= 0x41 && u <= 0x5a) || (u >= 0x61 && u <= 0x7a);
 }
 
-/** Non-ASCII units that separate words (symbols and punctuation blocks). */
-function isNonAsciiSeparator(u: number): boolean {
-  return (
-    u <= 0xbf ||
-    u === 0xd7 ||
-    u === 0xf7 ||
-    (u >= 0x2000 && u <= 0x2bff) ||
-    (u >= 0x3000 && u <= 0x303f) ||
-    (u >= 0xfe30 && u <= 0xfe4f) ||
-    PUNCT_MAP.has(u)
-  );
-}
-
-function isWordUnit(u: number): boolean {
-  if (u < 0x80) return isAsciiLetter(u) || (u >= 0x30 && u <= 0x39);
-  return !isNonAsciiSeparator(u);
+function isAsciiWordUnit(u: number): boolean {
+  return isAsciiLetter(u) || (u >= 0x30 && u <= 0x39);
 }
 
 export interface Skeleton {
@@ -108,84 +106,68 @@ export function skeleton(text: string): Skeleton {
   const n = text.length;
   const first = text.search(/[^\0-\x7f]/);
   if (first < 0) return { text: null, mixedWords: [] };
+  table ??= buildTable();
+  const t = table;
+  const isWordUnit = (u: number) => (u < 0x80 ? isAsciiWordUnit(u) : ((t[u] as number) & SEPARATOR) === 0);
 
-  let out: Uint16Array | null = null;
-  const mixedWords: Array<[number, number]> = [];
-  const set = (at: number, unit: number) => {
-    if (!out) {
-      out = new Uint16Array(n);
-      for (let k = 0; k < n; k++) out[k] = text.charCodeAt(k);
-    }
-    out[at] = unit;
+  const pieces: string[] = [];
+  let pending = 0;
+  const put = (at: number, unit: number) => {
+    if (at > pending) pieces.push(text.slice(pending, at));
+    pieces.push(String.fromCharCode(unit));
+    pending = at + 1;
   };
+  const mixedWords: Array<[number, number]> = [];
 
   // Start at the word containing the first non-ASCII unit.
   let i = first;
   while (i > 0 && isWordUnit(text.charCodeAt(i - 1))) i--;
   while (i < n) {
     const u = text.charCodeAt(i);
-    if (u < 0x80 && !isWordUnit(u)) {
+    if (u < 0x80 && !isAsciiWordUnit(u)) {
       i++;
       continue;
     }
     if (!isWordUnit(u)) {
-      const p = PUNCT_MAP.get(u);
-      if (p !== undefined) set(i, p);
+      const e = t[u] as number;
+      if (e & PUNCT) put(i, e & TARGET);
       i++;
       continue;
     }
-    // One word: [i, j).
+    // One word: [i, j). Count ASCII letters, look-alikes, and letters with no Latin twin.
     let j = i;
     let ascii = 0;
     let lookalike = 0;
     let other = 0;
-    while (j < n) {
+    for (; j < n; j++) {
       const w = text.charCodeAt(j);
-      if (!isWordUnit(w)) break;
       if (w < 0x80) {
+        if (!isAsciiWordUnit(w)) break;
         if (isAsciiLetter(w)) ascii++;
-      } else if (LETTER_MAP.has(w)) lookalike++;
-      else if (!FOLD_MAP.has(w)) other++;
-      j++;
+        continue;
+      }
+      const e = t[w] as number;
+      if (e & SEPARATOR) break;
+      if (e & LOOKALIKE) lookalike++;
+      else if (!(e & FOLD)) other++;
     }
-    if (ascii + lookalike > 0 && (ascii > 0 || other === 0) && j - i > 0) {
-      let folded = false;
-      for (let k = i; k < j; k++) {
-        const w = text.charCodeAt(k);
-        if (w < 0x80) continue;
-        const t = LETTER_MAP.get(w) ?? FOLD_MAP.get(w);
-        if (t !== undefined) {
-          set(k, t);
-          folded = true;
-        }
-      }
-      if (folded && ascii > 0 && lookalike > 0 && mixedWords.length < MAX_MIXED_WORDS)
-        mixedWords.push([i, j]);
-    } else if (ascii === 0 && lookalike === 0 && other === 0) {
-      // Only accented Latin letters: fold them.
-      for (let k = i; k < j; k++) {
-        const t = FOLD_MAP.get(text.charCodeAt(k));
-        if (t !== undefined) set(k, t);
-      }
-    } else if (ascii === 0 && other > 0) {
-      // Another script's word: left alone, but accented Latin letters inside still fold.
-      for (let k = i; k < j; k++) {
-        const t = FOLD_MAP.get(text.charCodeAt(k));
-        if (t !== undefined) set(k, t);
+    // Fold look-alikes in mixed-script words and in words made only of look-alikes; accented
+    // Latin letters fold everywhere.
+    const foldLookalikes = lookalike > 0 && (ascii > 0 || other === 0);
+    let folded = false;
+    for (let k = i; k < j; k++) {
+      const w = text.charCodeAt(k);
+      if (w < 0x80) continue;
+      const e = t[w] as number;
+      if (e & FOLD || (foldLookalikes && e & LOOKALIKE)) {
+        put(k, e & TARGET);
+        if (e & LOOKALIKE) folded = true;
       }
     }
+    if (folded && ascii > 0 && mixedWords.length < MAX_MIXED_WORDS) mixedWords.push([i, j]);
     i = j;
   }
-  const result = out as Uint16Array | null;
-  if (!result) return { text: null, mixedWords };
-  return { text: unitsToString(result), mixedWords };
-}
-
-function unitsToString(units: Uint16Array): string {
-  const CHUNK = 8192;
-  let s = "";
-  for (let k = 0; k < units.length; k += CHUNK) {
-    s += String.fromCharCode(...units.subarray(k, k + CHUNK));
-  }
-  return s;
+  if (pieces.length === 0) return { text: null, mixedWords };
+  if (pending < n) pieces.push(text.slice(pending));
+  return { text: pieces.join(""), mixedWords };
 }
