@@ -31,6 +31,8 @@ export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
  * `constructor.prototype` keys (prototype-pollution payloads are refused, not silently dropped).
  */
 export function parseJsonBody(bytes: Uint8Array, maxDepth: number): unknown {
+  // An empty body (DELETE or POST …/suspend from clients that always send the header) is no body.
+  if (bytes.length === 0) return undefined;
   if (jsonDepthExceeds(bytes, maxDepth))
     throw new GatewayError("PCX_JSON_TOO_DEEP", `The request body is nested deeper than ${maxDepth} levels.`);
   let text: string;

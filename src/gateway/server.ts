@@ -158,7 +158,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   };
 
-  const https = tlsOptions(config, baseDir);
+  // Slowloris protection: Node checks header and request deadlines only every
+  // connectionsCheckingInterval (30 s by default), so the check runs at a fraction of the deadline.
+  const httpTimeouts = {
+    headersTimeout: server.headersTimeoutMs,
+    requestTimeout: server.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(server.headersTimeoutMs / 4))),
+  };
+  const tls = tlsOptions(config, baseDir);
+  const https = tls ? { ...tls, ...httpTimeouts } : undefined;
   const app = Fastify({
     loggerInstance: logger,
     // The gateway logs one line per request itself, with fields known to be safe.
@@ -172,9 +180,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     genReqId: () => uuidv7(),
     // While draining, new requests get PCX_SHUTTING_DOWN in the route's shape (hook below).
     return503OnClosing: false,
-    ...(https ? { https } : {}),
+    ...(https ? { https } : { http: httpTimeouts }),
   }) as unknown as FastifyInstance;
-  app.server.headersTimeout = server.headersTimeoutMs;
 
   app.addHook("onRequest", async (request, reply) => {
     (request as FastifyRequest & { startedAt?: number }).startedAt = performance.now();

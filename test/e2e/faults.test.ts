@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKey, post, randomKey, startGateway, type StartedGateway } from "./helpers/gateway.js";
 import { startMockUpstream, type MockUpstream } from "./helpers/mock-upstream.js";
@@ -11,6 +12,8 @@ function config(mock: MockUpstream): string {
   return `
 server:
   bodyLimit: 65536
+  headersTimeoutMs: 1000
+  requestTimeoutMs: 2000
 providers:
   mock:
     type: openai
@@ -83,6 +86,34 @@ describe("authentication, authorisation and bad input", () => {
     expect((revoked.json.error as { code: string }).code).toBe("PCX_AUTH_KEY_REVOKED");
     const resume = await post(`${gateway.url}/admin/v1/keys/${id}/resume`, gateway.adminKey, {});
     expect(resume.status).toBe(400);
+  });
+
+  it("admin API: read, update and delete (revoke) a key", async () => {
+    const { key, id } = await createKey(gateway, { name: "editable", models: ["ok"] });
+    const auth = { authorization: `Bearer ${gateway.adminKey}`, "content-type": "application/json" };
+    const read = (await (
+      await fetch(`${gateway.url}/admin/v1/keys/${id}`, { headers: auth })
+    ).json()) as Record<string, unknown>;
+    expect(read).toMatchObject({ id, name: "editable", models: ["ok"], status: "active" });
+    expect(JSON.stringify(read)).not.toContain(key);
+    const patched = await fetch(`${gateway.url}/admin/v1/keys/${id}`, {
+      method: "PATCH",
+      headers: auth,
+      body: JSON.stringify({ models: ["demo-chat"], name: "renamed" }),
+    });
+    expect(await patched.json()).toMatchObject({ name: "renamed", models: ["demo-chat"] });
+    expect((await post(url(), key, chat("ok"))).status).toBe(403);
+    expect((await post(url(), key, chat("demo-chat"))).status).toBe(200);
+    const bad = await fetch(`${gateway.url}/admin/v1/keys/${id}`, {
+      method: "PATCH",
+      headers: auth,
+      body: JSON.stringify({ hash: "x" }),
+    });
+    expect(bad.status).toBe(400);
+    const deleted = await fetch(`${gateway.url}/admin/v1/keys/${id}`, { method: "DELETE", headers: auth });
+    expect(await deleted.json()).toMatchObject({ status: "revoked" });
+    expect((await post(url(), key, chat("demo-chat"))).status).toBe(401);
+    expect((await fetch(`${gateway.url}/admin/v1/keys/key_nope`, { headers: auth })).status).toBe(404);
   });
 
   it("expired key → 401 PCX_AUTH_KEY_EXPIRED", async () => {
@@ -175,6 +206,33 @@ describe("authentication, authorisation and bad input", () => {
     });
     expect(res.status).toBe(400);
     expect((res.json.error as { code: string; message: string }).message).toContain("messages.0.role");
+  });
+
+  it("slowloris: a client dripping headers or body is cut off at the deadline", async () => {
+    const { hostname, port } = new URL(gateway.url);
+    const drip = (opening: string, byte: string) =>
+      new Promise<{ ms: number; reply: string }>((resolve) => {
+        const started = Date.now();
+        let reply = "";
+        const socket = connect(Number(port), hostname, () => socket.write(opening));
+        const timer = setInterval(() => socket.writable && socket.write(byte), 200);
+        socket.on("data", (d) => (reply += d.toString()));
+        socket.on("close", () => {
+          clearInterval(timer);
+          resolve({ ms: Date.now() - started, reply });
+        });
+        socket.on("error", () => {});
+        setTimeout(() => socket.destroy(), 10_000);
+      });
+    const headers = await drip("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n", "X-Slow: y\r\n");
+    expect(headers.ms).toBeLessThan(5000);
+    expect(headers.reply).toMatch(/^HTTP\/1\.1 408/);
+    const body = await drip(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${gateway.adminKey}\r\nContent-Length: 1000\r\n\r\n{`,
+      " ",
+    );
+    expect(body.ms).toBeLessThan(6000);
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
   });
 
   it("the provider key is injected upstream; the client's key is never forwarded", async () => {

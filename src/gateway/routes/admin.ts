@@ -35,6 +35,17 @@ const createKeyBody = z
   })
   .strict();
 
+const updateKeyBody = z
+  .object({
+    name: name.optional(),
+    team: name.optional(),
+    role: z.enum(["user", "admin", "auditor"]).optional(),
+    models: z.array(z.string().min(1).max(256)).min(1).max(1000).optional(),
+    /** null removes the expiry. */
+    expires: z.string().max(64).nullable().optional(),
+  })
+  .strict();
+
 const eventQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -62,6 +73,17 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const issue = result.error.issues[0]!;
   const path = issue.path.length ? `${issue.path.join(".")}: ` : "";
   throw new GatewayError("PCX_INVALID_REQUEST", `Invalid ${what}: ${path}${issue.message}.`);
+}
+
+function futureTime(text: string): number {
+  const parsed = parseExpiry(text);
+  if (parsed === undefined || parsed <= Date.now()) {
+    throw new GatewayError(
+      "PCX_INVALID_REQUEST",
+      "Invalid expires: expected a future ISO-8601 time or a duration like 30d.",
+    );
+  }
+  return parsed;
 }
 
 function time(text: string | undefined, field: string): number | undefined {
@@ -134,6 +156,34 @@ export function registerAdminRoutes(app: FastifyInstance, runtime: GatewayRuntim
     const { id } = parse(keyIdParam, request.params, "key id");
     const record = await store.getKey(id);
     if (!record) throw new GatewayError("PCX_NOT_FOUND", "No such key.");
+    return keyJson(record);
+  });
+
+  app.patch("/admin/v1/keys/:id", async (request) => {
+    const actor = requireRole(runtime, request, ["admin"]);
+    const { id } = parse(keyIdParam, request.params, "key id");
+    const { expires, ...changes } = parse(updateKeyBody, request.body, "key update");
+    const patch = {
+      ...changes,
+      ...(expires !== undefined ? { expiresAt: expires === null ? null : futureTime(expires) } : {}),
+    };
+    const record = await store.updateKey(id, patch);
+    if (!record) throw new GatewayError("PCX_NOT_FOUND", "No such key.");
+    await keys.refresh(true);
+    bus.publish(
+      adminEvent(actor, "key.updated", { target_key_id: id, fields: Object.keys(patch) }, request.ip),
+    );
+    return keyJson(record);
+  });
+
+  // Keys are never deleted: their events must stay attributable. DELETE revokes, for REST clients.
+  app.delete("/admin/v1/keys/:id", async (request) => {
+    const actor = requireRole(runtime, request, ["admin"]);
+    const { id } = parse(keyIdParam, request.params, "key id");
+    const record = await keyService.setStatus(id, "revoke");
+    if (!record) throw new GatewayError("PCX_NOT_FOUND", "No such key.");
+    await keys.refresh(true);
+    bus.publish(adminEvent(actor, "key.revoked", { target_key_id: id }, request.ip));
     return keyJson(record);
   });
 
