@@ -1,3 +1,4 @@
+import Anthropic from "@anthropic-ai/sdk";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,11 +25,16 @@ providers:
     type: openai
     baseUrl: "http://127.0.0.1:9/v1"
     timeouts: { connectMs: 1000, headersMs: 1000, bodyMs: 1000 }
+  anth:
+    type: anthropic
+    baseUrl: "${mock.url}/v1"
+    apiKey: "env:MOCK_PROVIDER_KEY"
   demo: { type: demo }
 models:
 ${["ok", "midstream", "hang", "nodone", "slow", "e500", "e429", "e401", "leak", "notjson"].map((m) => model(m)).join("\n")}
   - { name: unreachable, provider: down }
   - { name: demo-chat, provider: demo }
+  - { name: claude-mock, provider: anth, upstreamModel: claude-upstream-id }
 `;
 }
 
@@ -242,6 +248,38 @@ describe("authentication, authorisation and bad input", () => {
     expect(seen.headers.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
     expect(JSON.stringify(seen.headers)).not.toContain(gateway.adminKey);
     expect(res.headers.get("x-portcullis-overhead-ms")).toMatch(/^\d+\.\d\d$/);
+  });
+
+  it("anthropic provider: key and version injected, streamed and plain answers relayed", async () => {
+    const client = new Anthropic({ baseURL: gateway.url, apiKey: gateway.adminKey, maxRetries: 0 });
+    const message = await client.messages.create({
+      model: "claude-mock",
+      max_tokens: 50,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(message.content[0]!.type === "text" && message.content[0]!.text).toBe(
+      "Hello from the Anthropic mock.",
+    );
+    const seen = mock.requests.at(-1)!;
+    expect(seen.path).toBe("/v1/messages");
+    expect(seen.headers["x-api-key"]).toBe(PROVIDER_KEY);
+    expect(seen.headers["anthropic-version"]).toBeTruthy();
+    expect(seen.headers.authorization).toBeUndefined();
+    expect(seen.body.model).toBe("claude-upstream-id");
+    const stream = client.messages.stream({
+      model: "claude-mock",
+      max_tokens: 50,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const final = await stream.finalMessage();
+    expect(final.usage.output_tokens).toBe(5);
+    expect(final.content[0]!.type === "text" && final.content[0]!.text).toBe(
+      "Hello from the Anthropic mock.",
+    );
+    // An Anthropic-only model cannot be called through the OpenAI chat route.
+    const wrong = await post(url(), gateway.adminKey, chat("claude-mock"));
+    expect(wrong.status).toBe(400);
+    expect((wrong.json.error as { code: string }).code).toBe("PCX_MODEL_WRONG_ENDPOINT");
   });
 
   it("upstream down → 502; upstream timeout → 504", async () => {

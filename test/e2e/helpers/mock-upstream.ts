@@ -38,6 +38,52 @@ const chunk = (model: string, content: string | null, finish: string | null = nu
     choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }],
   })}\n\n`;
 
+/** An Anthropic Messages API answer, streamed (the documented event sequence) or not. */
+function anthropicAnswer(res: import("node:http").ServerResponse, model: string, stream: boolean) {
+  const text = ["Hello", " from", " the", " Anthropic", " mock."];
+  if (!stream) {
+    res.writeHead(200, { "content-type": "application/json", "request-id": "req_mock_1" });
+    return res.end(
+      JSON.stringify({
+        id: "msg_mock",
+        type: "message",
+        role: "assistant",
+        model,
+        content: [{ type: "text", text: text.join("") }],
+        stop_reason: "end_turn",
+        stop_sequence: null,
+        usage: { input_tokens: 7, output_tokens: 5 },
+      }),
+    );
+  }
+  const ev = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  res.write(
+    ev("message_start", {
+      message: {
+        id: "msg_mock",
+        type: "message",
+        role: "assistant",
+        model,
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: 7, output_tokens: 1 },
+      },
+    }),
+  );
+  res.write(ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }));
+  for (const t of text)
+    res.write(ev("content_block_delta", { index: 0, delta: { type: "text_delta", text: t } }));
+  res.write(ev("content_block_stop", { index: 0 }));
+  res.write(
+    ev("message_delta", {
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { output_tokens: 5 },
+    }),
+  );
+  res.end(ev("message_stop", {}));
+}
+
 export async function startMockUpstream(): Promise<MockUpstream> {
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -53,6 +99,7 @@ export async function startMockUpstream(): Promise<MockUpstream> {
       });
       const model = String(body.model);
       const stream = body.stream === true;
+      if (req.url?.endsWith("/messages")) return anthropicAnswer(res, model, stream);
       const json = (status: number, payload: unknown) => {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(payload));
