@@ -69,7 +69,15 @@ export const CARD_BRANDS: readonly CardBrand[] = [
       [4, 3095, 3095],
     ],
   },
-  { brand: "jcb", lengths: [16, 17, 18, 19], ranges: [[4, 3528, 3589]] },
+  {
+    brand: "jcb",
+    lengths: [15, 16, 17, 18, 19],
+    ranges: [
+      [4, 3528, 3589],
+      [4, 2131, 2131],
+      [4, 1800, 1800],
+    ],
+  },
   { brand: "unionpay", lengths: [16, 17, 18, 19], ranges: [[2, 62, 62]] },
   {
     brand: "maestro",

@@ -70,14 +70,16 @@ export function findCards(text: string, out: Hit[]): void {
     if (/^(\d)\1+$/.test(digits)) continue;
     // Separators must be consistent: all spaces or all dashes.
     if (raw.includes(" ") && raw.includes("-")) continue;
-    const brand = cardBrand(digits);
-    if (brand === undefined || !luhnValid(digits)) continue;
+    if (!luhnValid(digits)) continue;
     const ctx = CARD_CONTEXT.test(before(text, m.index, 48));
+    // Without a known IIN range a Luhn-valid number is a card only when the text calls it one.
+    const brand = cardBrand(digits) ?? (ctx ? "unknown-brand" : undefined);
+    if (brand === undefined) continue;
     out.push({
       kind: "credit_card",
       start: m.index,
       end: m.index + raw.length,
-      score: ctx ? 0.97 : 0.85,
+      score: brand === "unknown-brand" ? 0.7 : ctx ? 0.97 : 0.85,
       rule: "pii.credit_card",
       reason: `${brand} number (IIN range, length and Luhn check pass)`,
     });

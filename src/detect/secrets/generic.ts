@@ -367,6 +367,30 @@ function splitWords(name: string): string[] {
     .filter((w) => w.length > 0);
 }
 
+/**
+ * `providerSECRET-<token>` / `provider.PRIVATE.TOKEN-<token>`: the keyword is joined to the value
+ * by a dash or dot inside one identifier-like run. Only long values qualify (judged as weak).
+ */
+function dashJoined(text: string, kwEnd: number, ne: number, name: string): Assignment | null {
+  for (let i = kwEnd; i < ne && i - kwEnd <= 12; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 45 || c === 46 || c === 95) {
+      if (ne - (i + 1) >= 16) {
+        return {
+          name,
+          valueStart: i + 1,
+          valueEnd: ne,
+          quoted: false,
+          weakOp: true,
+          after: text.charCodeAt(ne),
+        };
+      }
+      return null;
+    }
+  }
+  return null;
+}
+
 /** Reads `name <op> value` around a keyword match; null when the shape is not an assignment. */
 function parse(text: string, kwStart: number, kwEnd: number, keyword: string): Assignment | null {
   // Identifier boundaries.
@@ -405,7 +429,7 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   }
   const nameQuoted = ns > 0 && isQuote(text.charCodeAt(ns - 1));
   let sp = 0;
-  while (p < text.length && sp < 4 && isSpace(text.charCodeAt(p))) {
+  while (p < text.length && sp < 16 && isSpace(text.charCodeAt(p))) {
     p++;
     sp++;
   }
@@ -420,9 +444,9 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
     p += 2;
     weakOp = true;
   } else if (sp > 0) weakOp = true;
-  else return null;
+  else return dashJoined(text, kwEnd, ne, name);
   sp = 0;
-  while (p < text.length && sp < 4 && isSpace(text.charCodeAt(p))) {
+  while (p < text.length && sp < 16 && isSpace(text.charCodeAt(p))) {
     p++;
     sp++;
   }
@@ -474,7 +498,7 @@ function isPlaceholder(value: string, name: string): boolean {
   if (obviouslyFake(value)) return true;
   if (lower === name.toLowerCase()) return true;
   // The value repeats a keyword: `password = "mypassword"`, `token: tokenValue`.
-  if (/pass(?:word|wd)|secret|token|api_?key/i.test(value) && value.length < 40) return true;
+  if (/^[a-z_.-]*(?:pass(?:word|wd)|secret|token|api_?key)[a-z_.-]*$/i.test(value)) return true;
   return false;
 }
 
@@ -487,8 +511,15 @@ function classes(v: string): { digit: boolean; upper: boolean; lower: boolean; s
   };
 }
 
+let lastText = "";
+let lastLock = false;
+/** Whether the text is a lock file; cached for the text being scanned (one pass per text). */
 function lockfile(text: string): boolean {
-  return LOCKFILE_MARKERS.some((m) => text.includes(m));
+  if (text !== lastText) {
+    lastText = text;
+    lastLock = LOCKFILE_MARKERS.some((m) => text.includes(m));
+  }
+  return lastLock;
 }
 
 /** Password-family values: human-chosen, so low entropy is allowed, placeholders are not. */
@@ -520,7 +551,22 @@ function judgeToken(text: string, a: Assignment): number | null {
   if (/^https?:\/\//i.test(value) && !/:\/\/[^/\s:@]+:[^/\s@]+@/.test(value)) return null;
   if (value.includes("(") || (!a.quoted && value.includes("[")) || /^[\w.+-]+@[\w-]+\.[\w.]+$/.test(value))
     return null;
-  if (UUID_RE.test(value) && !words.some((w) => w.includes("secret") || w.includes("password"))) return null;
+  if (UUID_RE.test(value)) {
+    // Several providers issue UUID keys (Heroku, Postmark, Snyk, …), but UUIDs are far more often
+    // ids: accepted only under an explicit <something>_key/secret/password name, never the
+    // documentation UUID or a sequential filler.
+    const keyName =
+      words.length > 1 &&
+      words.some(
+        (w) => /^(?:key|apikey|secret|password|passwd)$/.test(w) || w.endsWith("secret") || w.endsWith("key"),
+      );
+    if (!keyName || words.some((w) => w === "id" || w === "token" || w === "request" || w === "session"))
+      return null;
+    if (/^123e4567-e89b-12d3-a456-426614174|^0{8}-|^(?:12345678|abcdef12|11111111)-/i.test(value))
+      return null;
+    if (new Set(value.replace(/-/g, "")).size < 6) return null;
+    return 0.6;
+  }
   if (/^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$/i.test(value)) {
     if (
       CHECKSUM_CONTEXT.test(a.name) ||
@@ -534,7 +580,9 @@ function judgeToken(text: string, a: Assignment): number | null {
   if (!k.digit && !(k.upper && k.lower)) return null;
   const h = entropy(value);
   if (a.weakOp) {
-    if (value.length < 16 || h < 3.2 || !k.digit || !(k.upper || k.lower)) return null;
+    // Slugs of lower-case words joined by dashes ("secret-management-2024") are names, not keys.
+    if (/[a-z]{4,}[-_.][a-z]{4,}/.test(value)) return null;
+    if (value.length < 16 || h < 3.0 || !k.digit || !(k.upper || k.lower)) return null;
     return 0.6;
   }
   if (h < 3.0) return null;

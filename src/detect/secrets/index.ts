@@ -156,12 +156,17 @@ export function createSecretsDetector(options: SecretsOptions = {}): Detector {
         hits.push({ rule, start, end, score });
       }
     }
-    // A generic rule gives way to a specific rule on the same text; equal spans keep the first rule.
+    // A generic rule gives way to a specific rule on the same text; among overlapping hits of one
+    // kind of rule the first (longest at equal start) stays.
     const specific = hits.filter((h) => !h.rule.generic);
-    return hits.filter((h) => {
-      if (!h.rule.generic) return true;
-      return !specific.some((s) => s.start < h.end && h.start < s.end);
-    });
+    const kept: RawHit[] = [];
+    hits.sort((x, y) => x.start - y.start || y.end - x.end);
+    for (const h of hits) {
+      if (h.rule.generic && specific.some((s) => s.start < h.end && h.start < s.end)) continue;
+      if (kept.some((k) => k.rule.generic === h.rule.generic && k.start < h.end && h.start < k.end)) continue;
+      kept.push(h);
+    }
+    return kept;
   }
 
   return {

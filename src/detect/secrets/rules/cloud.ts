@@ -350,7 +350,7 @@ export const cloudRules: SecretRule[] = [
     description:
       "HashiCorp Vault service or batch token (hvs./hvb.), or legacy s. token next to a Vault name",
     pattern:
-      /(?<![\w.])(?:hvs\.[A-Za-z0-9_-]{90,120}|hvb\.[A-Za-z0-9_-]{130,200})(?![\w-])|vault[\w.-]{0,30}?["']?[ \t]{0,3}[:=\s][ \t]{0,3}["'`]?(s\.[A-Za-z0-9]{24})(?![\w])/gi,
+      /(?<![\w.])(?:hvs\.[A-Za-z0-9_-]{90,120}|hvb\.[A-Za-z0-9_-]{130,200})(?![\w-])|vault[\w.-]{0,30}?["']?[ \t]{0,3}[:=\s][ \t]{0,3}["'`]?(s\.[A-Za-z0-9]{24,30})(?![\w])/gi,
     keywords: ["hvs.", "hvb.", "vault"],
     severity: "critical",
     entropy: 3.5,

@@ -192,6 +192,22 @@ export const connectionRules: SecretRule[] = [
     ],
   },
   {
+    id: "conn.cli_user_password",
+    kind: "command_line_password",
+    description: "user:password passed to curl/wget/httpie with -u/--user",
+    pattern:
+      /(?:curl|wget|http|https)\b[^\n]{0,200}?\s(?:-u|--user|--http-user|-a|--auth)[ =]["']?[^\s:'"]{1,100}:([^\s'"@]{3,200})/g,
+    group: 1,
+    keywords: ["curl", "wget", "http"],
+    severity: "critical",
+    validate: (pw) => realPassword(pw) && !/^\$/.test(pw),
+    tp: [tc(`curl -u svc:${S(B62, 20, "cu1")} https://api.example.com/v1`, "curl basic auth")],
+    fp: [
+      tc("curl -u user:password https://api.example.com", "documentation password"),
+      tc("curl -u $USER:$PASS https://x", "variables"),
+    ],
+  },
+  {
     id: "conn.netrc",
     kind: "netrc_password",
     description: "Password in a .netrc / _netrc entry (machine … login … password …)",

@@ -210,6 +210,22 @@ export const keyRules: SecretRule[] = [
     fp: [tc("token: abcdef.0123456789abcdef", "kubeadm documentation example")],
   },
   {
+    id: "key.django_secret_key",
+    kind: "django_secret_key",
+    description: "Django SECRET_KEY literal (50 random printable characters, often django-insecure-…)",
+    pattern:
+      /SECRET_KEY["']?\s{0,3}[=:,]\s{0,3}(?:os\.environ\.get\(\s{0,2}["'][A-Z_]{1,40}["']\s{0,2},\s{0,2})?["']((?:django-insecure-)?[^"'\s]{40,100})["']/g,
+    group: 1,
+    keywords: ["secret_key"],
+    severity: "critical",
+    entropy: 4,
+    fakeCheck: false,
+    tp: [tc(`SECRET_KEY = 'django-insecure-${S(B64.replace(/[/+]/g, "!"), 50, "dj1")}'`, "settings.py")],
+    fp: [
+      tc("SECRET_KEY = 'change-me-to-a-long-random-string-in-production-please'", "low-entropy placeholder"),
+    ],
+  },
+  {
     id: "key.rails_master_key",
     kind: "rails_master_key",
     description: "Rails master key / secret_key_base (32 or 128 hex) assigned to its name",

@@ -195,11 +195,12 @@ export const saasRules: SecretRule[] = [
   {
     id: "mapbox.token",
     kind: "mapbox_token",
-    description: "Mapbox secret token (sk.eyJ1…) or public token (pk.eyJ1…, low severity)",
-    pattern: /(?<![\w.])[sp]k\.eyJ1Ijoi[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{20,30}(?![\w-])/g,
+    description:
+      "Mapbox secret (sk.eyJ1…) or temporary (tk.) token, or public token (pk.eyJ1…, low severity)",
+    pattern: /(?<![\w.])[spt]k\.eyJ1Ijoi[A-Za-z0-9_-]{10,200}\.[A-Za-z0-9_-]{20,30}(?![\w-])/g,
     keywords: ["k.eyj1ijoi"],
     severity: "high",
-    validate: (s) => (s.startsWith("sk.") ? 0.95 : 0.6),
+    validate: (s) => (s.startsWith("pk.") ? 0.6 : 0.95),
     tp: [
       tc(
         `MAPBOX_TOKEN=sk.eyJ1IjoiZGVtbyIsImEiOiJ${S(B64URL, 20, "mb1")}.${S(B64URL, 22, "mb2")}`,
@@ -222,7 +223,7 @@ export const saasRules: SecretRule[] = [
     id: "contentful.token",
     kind: "contentful_token",
     description: "Contentful personal access token (CFPAT-)",
-    pattern: /(?<![\w-])CFPAT-[A-Za-z0-9_-]{43}(?![\w-])/g,
+    pattern: /(?<![\w-])CFPAT-[A-Za-z0-9_-]{43,64}(?![\w-])/g,
     keywords: ["cfpat-"],
     severity: "high",
     tp: [tc(`CONTENTFUL_MANAGEMENT_TOKEN=CFPAT-${S(B64URL, 43, "cf1")}`, "env")],
@@ -349,6 +350,20 @@ export const saasRules: SecretRule[] = [
     entropy: 3.5,
     tp: [tc(`NGROK_AUTHTOKEN=2${S(B62, 26, "ng1")}_${S(B62, 21, "ng2")}`, "env")],
     fp: [tc("ngrok http 8080", "command")],
+  },
+  {
+    id: "truenas.api_key",
+    kind: "truenas_api_key",
+    description:
+      "TrueNAS API key (<id>-<64 alphanumerics>) passed to auth.login_with_api_key or a TrueNAS name",
+    pattern: /(?<![\w-])\d{1,4}-[A-Za-z0-9]{64}(?![\w])/g,
+    keywords: ["truenas", "login_with_api_key", "freenas"],
+    severity: "critical",
+    entropy: 4,
+    tp: [
+      tc(`{"method": "auth.login_with_api_key", "params": ["7-${S(B62, 64, "tn1")}"]}`, "websocket API call"),
+    ],
+    fp: [tc(`{"method": "auth.login_with_api_key", "params": ["7-${"a".repeat(64)}"]}`, "filler")],
   },
   {
     id: "shippo.token",
