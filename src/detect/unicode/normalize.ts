@@ -39,6 +39,18 @@ const MAX_TAG_PAYLOAD = 4096;
 const supplementaryChanges = new Map<number, boolean>();
 const MAX_CACHED = 4096;
 
+/** NFKC of single BMP code units that change (ligatures, fullwidth forms, …), memoised. */
+const unitNfkc = new Map<string, string>();
+
+function nfkcOfUnit(unit: string): string {
+  let out = unitNfkc.get(unit);
+  if (out === undefined) {
+    out = unit.normalize("NFKC");
+    if (unitNfkc.size < MAX_CACHED) unitNfkc.set(unit, out);
+  }
+  return out;
+}
+
 function supplementaryChangesUnderNfkc(cp: number): boolean {
   let changes = supplementaryChanges.get(cp);
   if (changes === undefined) {
@@ -167,7 +179,7 @@ export function normalize(text: string): Normalized {
       continue;
     }
     const chunk = text.slice(p, q);
-    const normalized = chunk.normalize("NFKC");
+    const normalized = alone && w === 1 ? nfkcOfUnit(chunk) : chunk.normalize("NFKC");
     if (normalized !== chunk) {
       changed = true;
       flush(p);
