@@ -66,5 +66,22 @@ export function buildProgram(): Command {
     });
   }
 
+  program
+    .command("detect")
+    .description("scan texts from a JSONL file: one JSON result line per input line, in order")
+    .requiredOption("--input <file>", "JSONL input file, or - for standard input")
+    .option("--field <name>", "field holding the text", "text")
+    .option("--detectors <list>", "comma-separated detector ids (default: all)")
+    .addOption(
+      new Option("--context <context>", "where the texts come from")
+        .choices(["prompt", "document", "output"])
+        .default("prompt"),
+    )
+    .addOption(new Option("--format <format>", "output format").choices(["jsonl", "json"]).default("jsonl"))
+    .action(async (opts) => {
+      const { detect } = await import("./commands/detect/index.js");
+      process.exitCode = await detect(opts);
+    });
+
   return program;
 }
