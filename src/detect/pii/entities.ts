@@ -41,35 +41,67 @@ function byLastChar(list: readonly string[], minLen: number): Map<string, string
 const SURNAME_ENDINGS = byLastChar(SURNAME_SUFFIXES, 3);
 const STREET_END = byLastChar(STREET_ENDINGS, 2);
 
-interface Tok {
-  s: number;
-  e: number;
-  /** Lower case, without a trailing full stop or possessive 's. */
-  low: string;
+/** A token; its lower-case form is computed only when a rule asks for it. */
+class Tok {
+  private l?: string;
   /** Lower case with diacritics removed, for gazetteer lookups (computed on first use). */
   k?: string;
-  cap: boolean;
-  num: boolean;
-  nl: boolean;
-  dot: boolean;
+  constructor(
+    private readonly text: string,
+    readonly s: number,
+    readonly e: number,
+    readonly cap: boolean,
+    readonly num: boolean,
+    readonly nl: boolean,
+    readonly dot: boolean,
+  ) {}
+  /** Lower case, without a trailing full stop or possessive 's. */
+  get low(): string {
+    return (this.l ??= this.nl ? "\n" : this.text.slice(this.s, this.e).toLowerCase());
+  }
 }
 
-function fold(s: string): string {
-  // Cheap path for ASCII; NFD + strip marks otherwise ("jiří" → "jiri").
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) > 127) {
-      return s
-        .normalize("NFD")
-        .replace(/\p{M}/gu, "")
-        .replace(/ø/g, "o")
-        .replace(/æ/g, "ae")
-        .replace(/ß/g, "ss")
-        .replace(/ł/g, "l")
-        .replace(/đ/g, "d");
+/** Latin letters with diacritics → ASCII, built once from Unicode decompositions ("ř" → "r"). */
+const FOLD = (() => {
+  const m = new Map<number, string>();
+  const extra: Record<string, string> = {
+    ø: "o",
+    æ: "ae",
+    ß: "ss",
+    ł: "l",
+    đ: "d",
+    œ: "oe",
+    þ: "th",
+    ð: "d",
+    ı: "i",
+  };
+  for (const [lo, hi] of [
+    [0xc0, 0x24f],
+    [0x1e00, 0x1eff],
+  ] as const) {
+    for (let c = lo; c <= hi; c++) {
+      const ch = String.fromCharCode(c).toLowerCase();
+      const base = extra[ch] ?? ch.normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+      m.set(c, base);
     }
   }
-  return s;
+  return m;
+})();
+
+function fold(s: string): string {
+  let out: string | undefined;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127) {
+      const f = FOLD.get(c);
+      if (f === undefined) return s; // another script: no gazetteer entry to match anyway
+      out ??= s.slice(0, i);
+      out += f;
+    } else if (out !== undefined) out += s[i];
+  }
+  return out ?? s;
 }
+
 const keyOf = (t: Tok): string => (t.k ??= fold(t.low));
 
 const UPPER_RE = /\p{Lu}/u;
@@ -92,14 +124,14 @@ function tokenize(text: string): Tok[] {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 10) {
-      out.push({ s: i, e: i + 1, low: "\n", cap: false, num: false, nl: true, dot: false });
+      out.push(new Tok(text, i, i + 1, false, false, true, false));
       i++;
       continue;
     }
     if (c >= 48 && c <= 57) {
       let j = i + 1;
       while (j < n && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
-      out.push({ s: i, e: j, low: text.slice(i, j), cap: false, num: true, nl: false, dot: false });
+      out.push(new Tok(text, i, j, false, true, false, false));
       i = j;
       continue;
     }
@@ -132,15 +164,9 @@ function tokenize(text: string): Tok[] {
     )
       e -= 2;
     const first = text[i]!;
-    out.push({
-      s: i,
-      e,
-      low: text.slice(i, e).toLowerCase(),
-      cap: c < 128 ? c >= 65 && c <= 90 : first !== first.toLowerCase(),
-      num: false,
-      nl: false,
-      dot,
-    });
+    out.push(
+      new Tok(text, i, e, c < 128 ? c >= 65 && c <= 90 : first !== first.toLowerCase(), false, false, dot),
+    );
     i = dot ? j + 1 : j;
   }
   return out;
@@ -224,33 +250,142 @@ function push(
 
 // ------------------------------------------------------------------ persons
 
+/** Letters only, first upper, rest not all upper ("Smith", not "SMITH" or "iPhone"). */
+function nameShaped(text: string, t: Tok): boolean {
+  if (!t.cap || t.num || t.e - t.s < 2) return false;
+  let lower = false;
+  for (let i = t.s + 1; i < t.e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) return false;
+    if (c >= 97 && c <= 122) lower = true;
+    else if (c > 127 && text[i] !== text[i]!.toUpperCase()) lower = true;
+  }
+  return lower;
+}
+
+function hasNonAscii(text: string, t: Tok): boolean {
+  for (let i = t.s; i < t.e; i++) if (text.charCodeAt(i) > 127) return true;
+  return false;
+}
+
+/** Title Case heading ("Guilty Pleasures: 5 Musicians Of The 70s"): most words capitalised. */
+function titleCaseLine(T: Tok[], i: number): boolean {
+  let a = i;
+  while (a > 0 && !T[a - 1]!.nl && i - a < 12) a--;
+  let b = i;
+  while (b + 1 < T.length && !T[b + 1]!.nl && b - i < 12) b++;
+  let words = 0;
+  let caps = 0;
+  for (let k = a; k <= b; k++) {
+    const t = T[k]!;
+    if (t.num) continue;
+    words++;
+    if (t.cap) caps++;
+  }
+  return words >= 5 && caps / words > 0.6;
+}
+
+const NAME_VERBS = new Set([
+  "is",
+  "was",
+  "spent",
+  "said",
+  "says",
+  "has",
+  "had",
+  "went",
+  "told",
+  "asked",
+  "wants",
+  "works",
+  "lives",
+  "called",
+  "wrote",
+  "replied",
+  "joined",
+  "left",
+  "died",
+  "married",
+  "loves",
+  "likes",
+]);
+
 function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): void {
-  const surnamesSeen = new Set<string>();
+  const seen = new Set<string>();
   const covered: [number, number][] = [];
   const add = (a: number, b: number, score: number, reason: string) => {
     push(out, "person", T[a]!.s, T[b]!.e, score, "pii.person", reason);
     covered.push([T[a]!.s, T[b]!.e]);
-    if (b > a) surnamesSeen.add(keyOf(T[b]!));
+    if (b > a) {
+      seen.add(keyOf(T[b]!));
+      if (T[a]!.low.length > 1) seen.add(keyOf(T[a]!));
+    }
   };
+  const sentenceStart = (i: number) => {
+    if (i === 0) return true;
+    const p = T[i - 1]!;
+    if (p.nl) return true;
+    for (let k = T[i]!.s - 1; k >= p.e; k--) {
+      const c = text.charCodeAt(k);
+      if (c === 46 || c === 33 || c === 63 || c === 58 || c === 62) return true;
+    }
+    return false;
+  };
+  // Comma lists that contain at least two known given names: every capitalised item is a name.
+  const listNames = new Set<number>();
+  for (let i = 0; i + 2 < T.length; i++) {
+    const t = T[i]!;
+    if (!t.cap || !FIRST.has(keyOf(t))) continue;
+    let k = i;
+    let known = 0;
+    const items: number[] = [];
+    while (k < T.length && T[k]!.cap && items.length < 20) {
+      items.push(k);
+      if (FIRST.has(keyOf(T[k]!))) known++;
+      const nx = T[k + 1];
+      if (nx === undefined) break;
+      const sep = text.slice(T[k]!.e, nx.s);
+      if (sep === ", " || sep === ",") k++;
+      else if (nx.low === "and" && T[k + 2]?.cap) k += 2;
+      else break;
+    }
+    if (items.length >= 3 && known >= 2) for (const x of items) listNames.add(x);
+    i = Math.max(i, k);
+  }
   for (let i = 0; i < T.length; i++) {
     const t = T[i]!;
     if (t.nl || t.num) continue;
     const prev = i > 0 ? T[i - 1] : undefined;
+    if (listNames.has(i)) {
+      add(i, i, 0.75, "name in a list of given names");
+      continue;
+    }
     // 1. Title + name: "Mr. Matthews", "Dr. Burke", "Mrs. Diana Usamov".
-    if (TITLES.has(t.low) && (t.cap || lowerText) && i + 1 < T.length) {
+    if ((t.cap || lowerText) && i + 1 < T.length && TITLES.has(t.low)) {
       const nx = T[i + 1]!;
-      if (!nx.nl && (nx.cap || (lowerText && !STOP.has(nx.low) && !nx.num)) && !STOP.has(nx.low)) {
+      if (!nx.nl && (nx.cap || (lowerText && !nx.num)) && !STOP.has(nx.low)) {
         const j = lowerText && !nx.cap ? i + 1 : extendName(text, T, i + 1);
         add(i + 1, j, 0.9, "name after a title");
         i = j;
         continue;
       }
     }
-    if (t.cap && !STOP.has(t.low) && !TITLES.has(t.low)) {
-      const isFirst = FIRST.has(keyOf(t));
+    if (t.cap && !STOP.has(t.low) && !TITLES.has(t.low) && nameShaped(text, t)) {
+      const key = keyOf(t);
+      const isFirst = FIRST.has(key);
       const j = extendName(text, T, i);
-      const cue = prev !== undefined && !prev.nl && PERSON_CUES.has(prev.low);
-      if (isFirst && !AMBIGUOUS_FIRST.has(keyOf(t))) {
+      const cue =
+        prev !== undefined &&
+        !prev.nl &&
+        (PERSON_CUES.has(prev.low) ||
+          (i > 1 &&
+            (T[i - 2]!.low === "name" ||
+              T[i - 2]!.low === "named" ||
+              T[i - 2]!.low === "call" ||
+              T[i - 2]!.low === "calls") &&
+            (prev.low === "is" || prev.low === "me" || prev.low === "him" || prev.low === "her")));
+      const hasInitial = j > i && T.slice(i + 1, j).some(isInitial) && nameShaped(text, T[j]!);
+      if (isFirst && (!AMBIGUOUS_FIRST.has(key) || cue || (j > i && surnameLike(T[j]!)))) {
         if (j > i) add(i, j, 0.85, "given name followed by a family name");
         else add(i, i, cue ? 0.75 : 0.6, "given name");
         i = j;
@@ -258,52 +393,105 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
       }
       if (j > i) {
         const last = T[j]!;
-        if (surnameLike(last) || FIRST.has(keyOf(T[i]!)) || (isFirst && surnameLike(last))) {
+        if (hasInitial) {
+          add(i, j, 0.8, "name with a middle initial");
+          i = j;
+          continue;
+        }
+        if (surnameLike(last) || cue) {
           add(i, j, 0.7, "capitalised name with a family-name form");
           i = j;
           continue;
         }
-        if (cue) {
-          add(i, j, 0.7, "capitalised name after a cue word");
-          i = j;
+        // Two name-shaped capitalised words outside a Title Case heading: "Steffen Mauer".
+        if (
+          j === i + 1 &&
+          nameShaped(text, last) &&
+          !titleCaseLine(T, i) &&
+          !sentenceStart(i) === !sentenceStart(i)
+        ) {
+          const common = STOP.has(last.low) || AMBIGUOUS_FIRST.has(key);
+          if (!common) {
+            add(i, j, 0.55, "two capitalised name-shaped words");
+            i = j;
+            continue;
+          }
+        }
+      } else {
+        const nx = T[i + 1];
+        const nx2 = T[i + 2];
+        // "Marrero and Murphy were …": a pair joined by "and" where one is a known family name.
+        if (
+          nx &&
+          nx2 &&
+          nx.low === "and" &&
+          nameShaped(text, nx2) &&
+          !STOP.has(nx2.low) &&
+          (SUR.has(key) || SUR.has(keyOf(nx2)))
+        ) {
+          add(i, i, 0.65, "pair of family names");
+          add(i + 2, i + 2, 0.65, "pair of family names");
+          i += 2;
           continue;
         }
-      } else if (
-        cue ||
-        (SUR.has(keyOf(t)) && prev !== undefined && (prev.low === "by" || prev.low === "early"))
-      ) {
-        add(i, i, 0.6, "capitalised word after a cue word");
-        continue;
+        // Sentence-initial unknown word followed by a typical verb: "Alvir spent a year …".
+        if (
+          sentenceStart(i) &&
+          nx &&
+          NAME_VERBS.has(nx.low) &&
+          (surnameLike(t) || hasNonAscii(text, t) || FIRST.has(key))
+        ) {
+          add(i, i, 0.55, "capitalised name before a verb");
+          continue;
+        }
+        // Speaker label at the start of a line: "Ubul: What a wife."
+        if (
+          (i === 0 || T[i - 1]!.nl) &&
+          text.charCodeAt(t.e) === 58 &&
+          !STOP.has(t.low) &&
+          text.indexOf(":", t.e + 1) !== -1
+        ) {
+          add(i, i, 0.55, "speaker label");
+          continue;
+        }
+        if (
+          cue ||
+          (SUR.has(key) &&
+            prev !== undefined &&
+            (prev.low === "by" || prev.low === "early" || prev.low === "is"))
+        ) {
+          add(i, i, 0.6, "capitalised word after a cue word");
+          continue;
+        }
       }
     }
     // 2. All-lower-case text ("leone mazzi", "bertram m. jørgensen"): given name + a name-like word.
-    if (lowerText && !t.cap && FIRST.has(keyOf(t)) && !AMBIGUOUS_FIRST.has(keyOf(t)) && !STOP.has(t.low)) {
+    if (
+      lowerText &&
+      !t.cap &&
+      t.e - t.s >= 2 &&
+      FIRST.has(keyOf(t)) &&
+      !AMBIGUOUS_FIRST.has(keyOf(t)) &&
+      !STOP.has(t.low)
+    ) {
       let j = i;
       if (j + 1 < T.length && T[j + 1]!.low.length === 1 && !T[j + 1]!.nl && adjacent(text, T[j]!, T[j + 1]!))
         j++;
       const nx = T[j + 1];
-      if (
-        nx &&
-        !nx.nl &&
-        !nx.num &&
-        adjacent(text, T[j]!, nx) &&
-        !STOP.has(nx.low) &&
-        (surnameLike(nx) || FIRST.has(keyOf(nx)) || SUR.has(keyOf(nx)) || nx.low.length >= 4)
-      ) {
-        const lineEnd = j + 2 >= T.length || T[j + 2]!.nl;
-        if (surnameLike(nx) || SUR.has(keyOf(nx)) || lineEnd) {
-          add(i, j + 1, 0.6, "given name and family name in lower-case text");
-          i = j + 1;
-        }
+      if (nx && !nx.nl && !nx.num && adjacent(text, T[j]!, nx) && !STOP.has(nx.low) && nx.low.length >= 3) {
+        add(i, j + 1, 0.6, "given name and family name in lower-case text");
+        i = j + 1;
+      } else if (prev === undefined || !STOP.has(prev.low) || prev.low === "of" || prev.low === "with") {
+        add(i, i, 0.5, "given name in lower-case text");
       }
     }
   }
-  // 3. Later mentions of a family name already seen in a full name ("… Adam McDowell … McDowell").
-  if (surnamesSeen.size > 0) {
+  // 3. Later mentions of a name already seen in a full name ("… Adam McDowell … McDowell").
+  if (seen.size > 0) {
     for (const t of T) {
-      if (!t.cap || !surnamesSeen.has(keyOf(t))) continue;
+      if (!(t.cap || lowerText) || t.num || t.nl || !seen.has(keyOf(t))) continue;
       if (covered.some(([a, b]) => t.s < b && a < t.e)) continue;
-      push(out, "person", t.s, t.e, 0.7, "pii.person", "repeated family name");
+      push(out, "person", t.s, t.e, 0.7, "pii.person", "repeated name");
     }
   }
 }
@@ -312,11 +500,108 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
 
 const SONS = new Set(["sons", "daughters", "partners", "co", "company", "associates", "brothers", "bros"]);
 
-function findOrganizations(text: string, T: Tok[], out: Hit[]): void {
+function allCaps(text: string, t: Tok): boolean {
+  for (let i = t.s; i < t.e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 97 && c <= 122) return false;
+  }
+  return true;
+}
+
+const LEGAL_WORDS = new Set(["inc", "ltd", "llc", "plc", "co", "corp", "gmbh"]);
+const DETERMINERS = new Set([
+  "the",
+  "a",
+  "an",
+  "this",
+  "that",
+  "my",
+  "our",
+  "your",
+  "his",
+  "her",
+  "their",
+  "its",
+  "i",
+  "we",
+  "you",
+  "he",
+  "she",
+  "they",
+  "it",
+  "at",
+  "in",
+  "on",
+  "for",
+  "from",
+  "to",
+  "with",
+  "by",
+  "of",
+  "and",
+  "is",
+  "was",
+]);
+const ORG_NOUNS = new Set([
+  "company",
+  "agency",
+  "firm",
+  "bank",
+  "startup",
+  "organization",
+  "organisation",
+  "corporation",
+  "brand",
+  "manufacturer",
+  "retailer",
+  "provider",
+  "business",
+  "nonprofit",
+  "non-profit",
+  "charity",
+  "publisher",
+  "studio",
+  "label",
+  "consultancy",
+  "enterprise",
+  "conglomerate",
+  "subsidiary",
+]);
+const ORG_AFTER = new Set([
+  "office",
+  "offices",
+  "headquarters",
+  "hq",
+  "team",
+  "board",
+  "staff",
+  "employees",
+  "ceo",
+  "cfo",
+  "cto",
+  "founder",
+  "founders",
+  "store",
+  "stores",
+  "branch",
+  "orchestra",
+  "foundation",
+  "website",
+  "app",
+  "platform",
+]);
+
+function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolean): void {
   for (let i = 0; i < T.length; i++) {
     const t = T[i]!;
     if (t.nl || t.num) continue;
-    const legal = ORG_SUFFIX.has(t.low) || (t.dot && ORG_SUFFIX.has(t.low + "."));
+    const short = t.e - t.s <= 11;
+    // Legal forms that are also words ("as", "ag", "co", "sa") count only in capitals or with a dot.
+    const legal =
+      short &&
+      (t.cap || t.dot || lowerText) &&
+      (ORG_SUFFIX.has(t.low) || (t.dot && ORG_SUFFIX.has(t.low + "."))) &&
+      (t.e - t.s > 3 || t.dot || allCaps(text, t) || LEGAL_WORDS.has(t.low));
     const word = t.cap && ORG_WORDS.has(t.low);
     if (legal || word) {
       // Walk back over the name: capitalised words, "and"/"&", commas between surnames.
@@ -326,9 +611,9 @@ function findOrganizations(text: string, T: Tok[], out: Hit[]): void {
         if (p.nl) break;
         const gap = text.slice(p.e, T[a]!.s);
         if (!/^[ \t,&]{1,4}$/.test(gap)) break;
-        if (p.cap && !STOP.has(p.low) && !TITLES.has(p.low)) a--;
+        if (p.cap && !DETERMINERS.has(p.low) && !TITLES.has(p.low)) a--;
         else if ((p.low === "and" || p.low === "y" || p.low === "und") && a - 2 >= 0 && T[a - 2]!.cap) a--;
-        else if (legal && !p.cap && !STOP.has(p.low) && p.low.length > 2)
+        else if (legal && lowerText && !STOP.has(p.low) && p.low.length > 2)
           a--; // "stillwater supercomputing inc."
         else break;
       }
@@ -362,17 +647,50 @@ function findOrganizations(text: string, T: Tok[], out: Hit[]): void {
       const c = T[i + 2]!;
       const d = T[i + 3]!;
       if (
-        text.slice(t.e, b.s) === ", " &&
         b.cap &&
+        d.cap &&
+        b.s - t.e === 2 &&
+        text.charCodeAt(t.e) === 44 &&
         c.low === "and" &&
         d.cap &&
         !STOP.has(b.low) &&
         !STOP.has(d.low) &&
-        surnameLike(t) !== false
+        !FIRST.has(keyOf(t)) &&
+        !FIRST.has(keyOf(b)) &&
+        !FIRST.has(keyOf(d))
       ) {
         push(out, "organization", t.s, d.e, 0.7, "pii.organization", "surname list firm name");
         i += 3;
         continue;
+      }
+    }
+    // "The Avalara office", "the Exversion Orchestra": a capitalised name between "the" and an organisation noun.
+    if (i > 0 && T[i - 1]!.low === "the" && nameWord(t)) {
+      const j = extendName(text, T, i);
+      const nx = T[j + 1];
+      if (nx && ORG_AFTER.has(nx.low) && adjacent(text, T[j]!, nx)) {
+        push(out, "organization", t.s, T[j]!.e, 0.7, "pii.organization", "name before an organisation noun");
+        i = j;
+        continue;
+      }
+    }
+    // "Coden is a design agency …": a sentence-initial name described as a company.
+    if (
+      (i === 0 || T[i - 1]!.nl || /[.!?]\s*$/.test(text.slice(Math.max(0, t.s - 3), t.s))) &&
+      nameWord(t) &&
+      !FIRST.has(keyOf(t))
+    ) {
+      const j = extendName(text, T, i);
+      const v = T[j + 1];
+      if (v && (v.low === "is" || v.low === "was")) {
+        for (let k = j + 2; k < T.length && k - j < 9; k++) {
+          const w = T[k]!;
+          if (w.nl || w.low === "based" || w.low === "in") break;
+          if (ORG_NOUNS.has(w.low)) {
+            push(out, "organization", t.s, T[j]!.e, 0.7, "pii.organization", "name described as a company");
+            break;
+          }
+        }
       }
     }
     // "Fritz-Armstrong": two capitalised surnames joined by a hyphen.
@@ -388,16 +706,18 @@ function findOrganizations(text: string, T: Tok[], out: Hit[]): void {
     if (
       t.cap &&
       i > 0 &&
+      !T[i - 1]!.cap &&
+      T[i - 1]!.e - T[i - 1]!.s <= 7 &&
       ORG_CUES.has(T[i - 1]!.low) &&
       nameWord(t) &&
       !FIRST.has(keyOf(t)) &&
       !SUR.has(keyOf(t)) &&
       adjacent(text, T[i - 1]!, t)
     ) {
+      if (allCaps(text, t)) continue;
       const j = extendName(text, T, i);
-      const nextLow = T[j + 1]?.low;
-      // "from Rohod for a business trip" / "in X": skip when a preposition of place follows.
-      if (nextLow !== undefined && /^(?:in|to)$/.test(nextLow) && T[i - 1]!.low === "from") continue;
+      // "at Tungata 11 …" is an address, not an organisation.
+      if (T[j + 1]?.num || (T[j + 1]?.low === "and" && T[i - 1]!.low === "at")) continue;
       push(
         out,
         "organization",
@@ -419,6 +739,8 @@ const PO_RE =
 const UNIT_RE = /\b(?:Apt\.?|Apartment|Suite|Ste\.|Flat|Fl\.|Floor)[ \t]+#?\d{1,5}[A-Za-z]?\b/gi;
 const ADDRESS_CUE_RE =
   /\b(?:address(?:\s+is)?|moved\s+to|live\s+at|lives\s+at|living\s+at|located\s+at|reside\s+at|resides\s+at|ship\s+(?:it\s+)?to|send\s+(?:it|them|a\s+new\s+one|the\s+card)\s+to|deliver(?:ed)?\s+to)\s*[:-]?\s*/gi;
+const ADDRESS_TRIGGERS =
+  /box|[afd]po\b|us[sn]|apt|apartment|suite|ste\.|flat|fl\.|floor|address|moved|live|located|reside|ship|send|deliver/i;
 const FUNCTION_WORDS = new Set([
   "of",
   "and",
@@ -480,7 +802,7 @@ const FUNCTION_WORDS = new Set([
   "transactions",
 ]);
 
-function findAddresses(text: string, T: Tok[], out: Hit[]): void {
+function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): void {
   const hits: Hit[] = [];
   const add = (s: number, e: number, score: number, reason: string) =>
     push(hits, "street_address", s, e, score, "pii.street_address", reason);
@@ -529,7 +851,7 @@ function findAddresses(text: string, T: Tok[], out: Hit[]): void {
       continue;
     }
     // Street type first: "Via Franscini 71", "ul. Słowicza 10", "Rue de Tanger 29".
-    if (STREET_PREFIX.has(t.low) && (t.cap || t.dot || t.low.length > 2)) {
+    if ((t.cap || t.dot || lowerText) && t.e - t.s <= 12 && STREET_PREFIX.has(t.low)) {
       for (let w = i + 1; w < T.length && w - i <= 5; w++) {
         const x = T[w]!;
         if (x.nl || !adjacent(text, T[w - 1]!, x)) break;
@@ -541,19 +863,21 @@ function findAddresses(text: string, T: Tok[], out: Hit[]): void {
       continue;
     }
     // Compound street word + number: "Wingertweg 126", "Fagradalsbraut 71".
-    if (t.cap && streetEnding(t)) {
+    if ((t.cap || lowerText) && streetEnding(t)) {
       const nx = T[i + 1];
       if (nx && nx.num && nx.low.length <= 5 && adjacent(text, t, nx))
         add(t.s, nx.e, 0.75, "compound street name and number");
     }
   }
-  PO_RE.lastIndex = 0;
+  // One cheap scan decides whether the three context regexes need to run at all.
+  const triggers = ADDRESS_TRIGGERS.test(text);
+  PO_RE.lastIndex = triggers ? 0 : text.length;
   for (let m = PO_RE.exec(text); m !== null; m = PO_RE.exec(text))
     add(m.index, m.index + m[0].length, 0.85, "postal box or military address");
-  UNIT_RE.lastIndex = 0;
+  UNIT_RE.lastIndex = triggers ? 0 : text.length;
   for (let m = UNIT_RE.exec(text); m !== null; m = UNIT_RE.exec(text))
     add(m.index, m.index + m[0].length, 0.6, "apartment or suite number");
-  ADDRESS_CUE_RE.lastIndex = 0;
+  ADDRESS_CUE_RE.lastIndex = triggers ? 0 : text.length;
   for (let m = ADDRESS_CUE_RE.exec(text); m !== null; m = ADDRESS_CUE_RE.exec(text)) {
     const s = m.index + m[0].length;
     let e = text.indexOf("\n", s);
@@ -583,13 +907,86 @@ function findAddresses(text: string, T: Tok[], out: Hit[]): void {
   if (cur) out.push(cur);
 }
 
+/** Line bounds around `pos`. */
+function lineAt(text: string, pos: number): [number, number] {
+  const a = text.lastIndexOf("\n", pos - 1) + 1;
+  let b = text.indexOf("\n", pos);
+  if (b === -1) b = text.length;
+  return [a, b];
+}
+
+const LABEL_LINE = /[:@]|https?|www\.|mobile|phone|fax|desk|office|e-mail|email|tel\b/i;
+const LINE_PREFIX = /^[\s>?*•\-|]*/;
+
+/**
+ * Address blocks continue on the following short lines (unit, town, region, country and postcode),
+ * as in postal formats (UPU S42); the block ends at a labelled line (phone, e-mail) or after one
+ * blank line that is not followed by a postcode line.
+ */
+function extendBlock(text: string, h: Hit): void {
+  let end = h.end;
+  let lines = 0;
+  let blank = 0;
+  let pos = text.indexOf("\n", h.end);
+  if (pos === -1 || text.slice(h.end, pos).trim().length > 40) return;
+  while (pos !== -1 && lines < 5) {
+    const [a, b] = lineAt(text, pos + 1);
+    if (a >= text.length) break;
+    const body = text.slice(a, b).replace(LINE_PREFIX, "").trim();
+    if (body.length === 0) {
+      if (++blank > 1) break;
+      pos = b < text.length ? b : -1;
+      continue;
+    }
+    if (body.length > 48 || LABEL_LINE.test(body) || body.split(/\s+/).length > 6) break;
+    end = a + text.slice(a, b).trimEnd().length;
+    lines++;
+    blank = 0;
+    pos = b < text.length ? b : -1;
+  }
+  h.end = Math.max(h.end, end);
+}
+
+/** In a signature or letter head ("Name / Company / Street …"), the short line above the address. */
+function signatureOrg(text: string, addr: Hit, persons: Hit[], out: Hit[]): void {
+  let [a] = lineAt(text, addr.start);
+  if (text.slice(a, addr.start).replace(LINE_PREFIX, "").trim().length > 0) return;
+  for (let up = 0; up < 4 && a > 0; up++) {
+    const [la, lb] = lineAt(text, a - 1);
+    const raw = text.slice(la, lb);
+    const body = raw.replace(LINE_PREFIX, "").trim();
+    a = la;
+    if (body.length === 0) continue;
+    if (persons.some((p) => p.start < lb && la < p.end)) continue;
+    if (body.length > 48 || /\d|:/.test(body) || body.split(/\s+/).length > 5) return;
+    const words = body.split(/\s+/);
+    const allCap = words.every((w) => /^\p{Lu}/u.test(w) || /^(?:and|&|of|de|the|y|und)$/i.test(w));
+    const orgish = words.some((w) => ORG_WORDS.has(w.toLowerCase()) || ORG_SUFFIX.has(w.toLowerCase()));
+    if (allCap || orgish) {
+      const s = la + raw.indexOf(body);
+      push(out, "organization", s, s + body.length, 0.6, "pii.organization", "company line above an address");
+    }
+    return;
+  }
+}
+
 /** Person names, street addresses and organisations. */
 export function findEntities(text: string, out: Hit[], kinds: ReadonlySet<string>): void {
   if (text.length === 0) return;
   const T = tokenize(text);
   if (T.length === 0) return;
-  const lowerText = !UPPER_RE.test(text);
-  if (kinds.has("street_address")) findAddresses(text, T, out);
-  if (kinds.has("organization")) findOrganizations(text, T, out);
-  if (kinds.has("person")) findPersons(text, T, out, lowerText);
+  const lowerText = !T.some((t) => t.cap);
+  const addresses: Hit[] = [];
+  const orgs: Hit[] = [];
+  const persons: Hit[] = [];
+  findAddresses(text, T, addresses, lowerText);
+  if (kinds.has("organization")) findOrganizations(text, T, orgs, lowerText);
+  if (kinds.has("person")) findPersons(text, T, persons, lowerText);
+  for (const h of addresses) extendBlock(text, h);
+  // A name inside an address is a street or town name ("Via Franscini 71", "Victor Hugo 12").
+  const inAddress = (h: Hit) => addresses.some((a) => h.start < a.end && a.start < h.end);
+  const keptPersons = persons.filter((p) => !inAddress(p));
+  if (kinds.has("organization")) for (const a of addresses) signatureOrg(text, a, keptPersons, orgs);
+  if (kinds.has("street_address")) out.push(...addresses);
+  out.push(...orgs.filter((o) => !inAddress(o)), ...keptPersons);
 }

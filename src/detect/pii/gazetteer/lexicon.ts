@@ -53,7 +53,7 @@ canadian mexican brazilian argentinian british irish scottish welsh swiss austri
 action adventure animation comedy drama horror mystery suspense thriller kids family documentary
 music musical romance fantasy science fiction western crime war history sport sports
 directed written produced starring genre rating runtime release released cast crew
-cautionary tales guilty pleasures hobbits article treaty union act title chapter section part
+article treaty union act title chapter section part
 user users customer customers client clients team staff manager admin administrator support service
 order orders account accounts payment payments card cards credit debit number numbers code codes
 price total amount balance limit transaction transactions refund invoice receipt delivery package
@@ -75,7 +75,7 @@ pierce reed rob rod roman sage saul sol tad terry tony victor wade ward warren w
 page paige lincoln madison jackson washington jefferson hudson harper carter cooper taylor parker
 spencer mason bishop nelson morgan sterling price sterling rocky stone storm tyler wolf fox bear
 emerald mercedes porsche tesla siri alexa ada golang julia ruby rust scala kotlin dart elixir
-mario luigi link zelda ajax apollo atlas hermes iris juno luna mars nova orion phoenix titan venus
+link zelda ajax apollo atlas hermes iris juno luna mars nova orion phoenix titan venus
 `);
 
 /** Name particles that may sit inside a full name (lower case in text). */
@@ -182,7 +182,7 @@ communications analytics robotics dynamics digital interactive games computing s
 `);
 
 /** Words that introduce an organisation: "works at X", "joined X". */
-export const ORG_CUES = words(`at for from of with joined joining employed employer company firm startup`);
+export const ORG_CUES = words(`at for of with joined joining employed employer company firm startup`);
 
 /** Country and territory names (ISO 3166 short names, single or first word), lower case. */
 export const PLACES = words(`
