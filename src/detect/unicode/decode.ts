@@ -9,6 +9,7 @@
  * for ROT13 and leetspeak, only when it reveals common English words (see words.ts), so ordinary
  * words, identifiers, hashes and keys do not produce junk views.
  */
+import { isUtf8 } from "node:buffer";
 import { isCommonWord, readsAsLanguage, rot13Unit, wordFlags } from "./words.js";
 
 export type Codec = "base64" | "hex" | "url" | "rot13" | "leet";
@@ -73,7 +74,6 @@ const LEET_MAP: Record<string, string> = {
 
 const MAX_CANDIDATES = 64;
 const MAX_LEET_TOKEN = 24;
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 interface Signals {
   runs: Array<[number, number]>;
@@ -84,6 +84,7 @@ interface Signals {
   leet: Array<[number, number]>;
 }
 
+const DIGITS_ONLY = /^[0-9]+=*$/;
 const PERCENT = /%[0-9A-Fa-f]{2}/g;
 const HEX_ESCAPE = /\\x[0-9A-Fa-f]{2}/i;
 
@@ -101,6 +102,7 @@ function collectSignals(text: string, minLength: number): Signals {
   let runStart = -1;
   let code = 0;
   let wordLen = 0;
+  let tainted = false;
   let segStart = 0;
   let segWords = 0;
   let segHits = 0;
@@ -126,7 +128,8 @@ function collectSignals(text: string, minLength: number): Signals {
     const letter = cls & LETTER_BITS;
     if (letter !== 0) {
       if (wordLen < 7) code = code * 32 + letter;
-      wordLen++;
+      // An ASCII run glued to a non-ASCII letter is a piece of a word ("ng" of "dụng"), not a word.
+      if (wordLen++ === 0) tainted = i > 0 && text.charCodeAt(i - 1) >= 0x80;
       if (prevLeet && leetHints.length < MAX_CANDIDATES) leetHints.push(i);
       prevLetter = true;
       prevLeet = false;
@@ -137,7 +140,7 @@ function collectSignals(text: string, minLength: number): Signals {
       prevLeet = true;
     } else prevLeet = false;
     prevLetter = false;
-    if (wordLen > 0) {
+    if (wordLen > 0 && !tainted && c < 0x80) {
       segWords++;
       if (wordLen >= 2 && wordLen <= 6) {
         // Packed word looked up once: bit 1 = function word, bit 2 = its ROT13 is one.
@@ -145,9 +148,9 @@ function collectSignals(text: string, minLength: number): Signals {
         segHits += flags & 1;
         segRot += flags >> 1;
       }
-      code = 0;
-      wordLen = 0;
     }
+    code = 0;
+    wordLen = 0;
     if (cls & SEGMENT_END) {
       // A segment reads as ROT13 when its ROT13 has clearly more function words than it has.
       if (
@@ -245,13 +248,12 @@ function isReadable(text: string): boolean {
   return letters > 0;
 }
 
-function utf8Text(bytes: Uint8Array): string | undefined {
-  try {
-    const s = utf8.decode(bytes);
-    return isReadable(s) ? s : undefined;
-  } catch {
-    return undefined;
-  }
+function utf8Text(bytes: Buffer): string | undefined {
+  // isUtf8 validates natively without throwing: a fatal TextDecoder would throw (and build a stack
+  // trace) for every random-looking run, which costs more than the rest of the scan.
+  if (bytes.length === 0 || !isUtf8(bytes)) return undefined;
+  const s = bytes.toString("utf8");
+  return isReadable(s) ? s : undefined;
 }
 
 function decodeHexRun(run: string): string | undefined {
@@ -306,11 +308,16 @@ export function decodeSegments(text: string, budget: DecodeBudget, minLength: nu
     return true;
   };
 
+  const tried = new Set<string>();
   for (const [s, e0] of signals.runs) {
     if (budget.views <= 0) break;
+    // Digit-only runs are numbers (cards, IDs, timestamps), and a repeated run decodes the same.
+    if (DIGITS_ONLY.test(text.slice(s, e0))) continue;
     // Cap the work per segment: decode at most what the budget could keep (4 chars → 3 bytes).
     const e = Math.min(e0, s + Math.ceil(budget.chars / 3) * 4);
     const run = text.slice(s, e);
+    if (tried.has(run)) continue;
+    tried.add(run);
     let allHex = true;
     for (let k = 0; k < run.length && allHex; k++) allHex = isHex(run.charCodeAt(k));
     const hex = allHex ? decodeHexRun(run) : undefined;

@@ -316,3 +316,13 @@ describe("unicode detector", () => {
     expect(() => createUnicodeDetector({ bogus: 1 } as never)).toThrow();
   });
 });
+
+describe("prepare: no decoded views for non-English text", () => {
+  it.each([
+    ["Vietnamese", "X.25 s\u1eed d\u1ee5ng lo\u1ea1i m\u1ea1ng n\u00e0o? ".repeat(20)],
+    ["Turkish", "Bu k\u0131sa s\u00fcreli organizasyon neden olu\u015fturuldu? ".repeat(20)],
+    ["numbers", "Is 9999999900000001 prime? ".repeat(30)],
+  ])("%s", (_why, text) => {
+    expect(prepare(text).views.filter((v) => v.depth > 0)).toEqual([]);
+  });
+});
