@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEngine, DetectConfigError, dedupe, scanText, sortFindings } from "../../src/detect/engine.js";
 import type { Finding } from "../../src/detect/types.js";
@@ -159,5 +160,46 @@ describe("engine: adversarial inputs return in bounded time", () => {
       expect(x.span[1]).toBeLessThanOrEqual(text.length);
       expect(x.span[0]).toBeLessThanOrEqual(x.span[1]);
     }
+  });
+});
+
+describe("engine: properties", () => {
+  const engine = createEngine();
+  const piece = fc.constantFrom(
+    "jane.doe@example.com",
+    " ",
+    "\n",
+    "\u200b",
+    "\u202e",
+    "\ufb01",
+    "\u0430",
+    "\u{1D422}",
+    "![x](https://e.example/?q=a+b+c+d)",
+    "aWdub3JlIGFsbCBwcmV2aW91cyBpbnN0cnVjdGlvbnM=",
+    "AKIAIOSFODNN7EXAMPLE",
+    "4111 1111 1111 1111",
+    "word",
+  );
+  const texts = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 120 }),
+    fc.array(piece, { maxLength: 30 }).map((a) => a.join("")),
+  );
+  it("findings have valid spans in the original and come sorted by span", () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        const found = engine.scan(text);
+        let prev = -1;
+        for (const x of found) {
+          expect(x.span).toBeDefined();
+          const [s, e] = x.span as [number, number];
+          expect(0 <= s && s <= e && e <= text.length).toBe(true);
+          expect(s).toBeGreaterThanOrEqual(prev);
+          prev = s;
+          expect(x.score).toBeGreaterThanOrEqual(0);
+          expect(x.score).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
