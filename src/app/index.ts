@@ -62,7 +62,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       logger.error({ subscriber, batchSize, err: error }, "security event subscriber failed");
     },
   });
-  bus.subscribe({ name: "store", handle: (batch) => store.appendEvents(batch) });
+  bus.subscribe({ name: "store", flushDelayMs: 20, handle: (batch) => store.appendEvents(batch) });
 
   const gateway = await createGateway({ config, baseDir: loaded.baseDir, logger, store, bus, serverSecret });
   await bootstrapAdminKey(gateway.runtime.keyService, logger, env.PORTCULLIS_ADMIN_KEY);

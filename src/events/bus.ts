@@ -10,6 +10,11 @@ export interface EventSubscriber {
   /** Queue bound; when full, new events for this subscriber are dropped and counted. */
   capacity?: number;
   maxBatch?: number;
+  /**
+   * Wait this long after the first queued event before delivering, so a busy gateway hands a
+   * store one transaction per many events instead of one per event.
+   */
+  flushDelayMs?: number;
 }
 
 export interface SubscriberStats {
@@ -56,8 +61,10 @@ class SubscriberQueue {
     this.queue.push(event);
     if (!this.running) {
       this.running = true;
-      // setImmediate, not a microtask: the reply is written before any consumer runs.
-      setImmediate(() => void this.run());
+      // Never a microtask: the reply is written before any consumer runs.
+      const delay = this.subscriber.flushDelayMs ?? 0;
+      if (delay > 0) setTimeout(() => void this.run(), delay);
+      else setImmediate(() => void this.run());
     }
   }
 

@@ -105,17 +105,17 @@ function baseHeaders(
   };
 }
 
-/** Feeds a whole answer through the inspectors and rewrites what they changed. */
+/** Feeds a whole answer through the inspectors and rewrites what they changed; true if anything did. */
 function inspectBody(
   ctx: RequestContext,
   json: Record<string, unknown>,
   inspector: ResponseInspector | undefined,
-) {
+): boolean {
   const format = bodyFormat(ctx.api);
   const usage = format.usage(json);
   if (usage.prompt_tokens !== undefined) ctx.usage.prompt_tokens = usage.prompt_tokens;
   if (usage.completion_tokens !== undefined) ctx.usage.completion_tokens = usage.completion_tokens;
-  if (!inspector) return;
+  if (!inspector) return false;
   const changed = new Map<number, string>();
   for (const { channel, text } of format.texts(json)) {
     const written = inspector.write(channel, text);
@@ -125,7 +125,9 @@ function inspectBody(
     const out = written.release + ended.release;
     if (out !== text) changed.set(channel, out);
   }
-  if (changed.size > 0) format.rewrite(json, changed);
+  if (changed.size === 0) return false;
+  format.rewrite(json, changed);
+  return true;
 }
 
 export async function relayJson(
@@ -175,10 +177,14 @@ export async function relayJson(
     throw new GatewayError("PCX_UPSTREAM_BAD_RESPONSE");
   }
   if (!json || typeof json !== "object") throw new GatewayError("PCX_UPSTREAM_BAD_RESPONSE");
-  inspectBody(ctx, json, inspector);
+  const changed = inspectBody(ctx, json, inspector);
   res.status(200);
-  res.headers(baseHeaders(ctx, upstream, deps.overheadMs(ctx, timing)));
-  res.send(json);
+  res.headers({
+    ...baseHeaders(ctx, upstream, deps.overheadMs(ctx, timing)),
+    "content-type": "application/json",
+  });
+  // An answer nobody changed goes out as the provider's bytes: no second serialisation.
+  res.send(changed ? JSON.stringify(json) : raw);
   return { status: 200 };
 }
 

@@ -71,3 +71,13 @@ describe("EventBus", () => {
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });
+
+describe("uuidv7 layout", () => {
+  it("encodes the millisecond timestamp in the first 48 bits and stays unique", () => {
+    const t = Date.UTC(2026, 10, 26, 13, 0, 0, 123);
+    const id = uuidv7(t);
+    expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(t);
+    const ids = new Set(Array.from({ length: 5000 }, () => uuidv7(t)));
+    expect(ids.size).toBe(5000);
+  });
+});
