@@ -6,11 +6,34 @@ const REPORT_URL = "https://github.com/portcullis-security/portcullis/issues";
 /** Parses argv, runs the command, and turns every outcome into a documented exit code. */
 export async function runCli(program: Command, argv: string[]): Promise<void> {
   program.exitOverride();
+  const unknown = unknownCommand(program, argv.slice(2));
+  if (unknown) {
+    process.stderr.write(`portcullis: unknown command "${unknown}" (see portcullis --help)\n`);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
   try {
     await program.parseAsync(argv);
   } catch (error) {
     process.exitCode = exitCodeFor(error);
   }
+}
+
+/**
+ * Commander answers `portcullis nosuch --help` with the parent's help and exit 0, which would let
+ * scripts believe a command exists. Walk the command words first and refuse unknown ones.
+ */
+function unknownCommand(program: Command, args: string[]): string | undefined {
+  let command = program;
+  const path: string[] = [];
+  for (const word of args) {
+    if (word.startsWith("-") || command.commands.length === 0) return undefined;
+    const next = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    path.push(word);
+    if (!next) return path.join(" ");
+    command = next;
+  }
+  return undefined;
 }
 
 function exitCodeFor(error: unknown): number {
