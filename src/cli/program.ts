@@ -8,7 +8,9 @@ export function buildProgram(): Command {
   const program = new Command("portcullis")
     .description("Security gateway and toolkit for LLM deployments")
     .version(process.env.npm_package_version ?? "0.1.0")
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Set before subcommands are added, so they inherit it: every exit goes through runCli.
+    .exitOverride();
 
   const format = () =>
     new Option("--format <format>", "output format").choices(["text", "json"]).default("text");
