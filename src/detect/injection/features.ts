@@ -1,0 +1,308 @@
+/**
+ * Feature extraction for the injection classifier, shared by inference (`model.ts`) and training
+ * (`scripts/train/`), so the two can never drift apart.
+ *
+ * A text becomes a bag of hashed features in a table of 2^FEATURE_BITS buckets:
+ * - character 3-, 4- and 5-grams of the lower-cased text with digits folded to `0` and whitespace
+ *   runs folded to one space (robust to spelling variants, works for every script);
+ * - word unigrams and bigrams (word = run of letters/digits; any non-ASCII letter counts);
+ * - a few shape features (length, share of non-ASCII, punctuation-only tokens, glued camel-case
+ *   pieces typical of GCG suffixes, line count), one bucket each.
+ * Hashing is FNV-1a style with `Math.imul`, so it is identical in every JS engine.
+ *
+ * No per-call allocation beyond the lower-cased copy of the text: indices go into a module-level
+ * buffer that only grows.
+ */
+
+export const FEATURE_BITS = 18;
+export const FEATURE_MASK = (1 << FEATURE_BITS) - 1;
+
+/** Result of one extraction: indices live in `buffer[0 .. nChar + nWord + nShape)`. */
+export interface Features {
+  buffer: Int32Array;
+  nChar: number;
+  nWord: number;
+  nShape: number;
+}
+
+const FNV_PRIME = 16777619;
+const SEED_CHAR = [0, 0, 0, 0x2f5a1c3b, 0x6d2b79f5, 0x1b873593];
+const SEED_WORD = 0x85ebca6b;
+const SEED_BIGRAM = 0xc2b2ae35;
+const SEED_SHAPE = 0x27d4eb2f;
+
+let buffer = new Int32Array(16384);
+let fold = new Uint16Array(4096);
+const result: Features = { buffer, nChar: 0, nWord: 0, nShape: 0 };
+
+function ensure(capacity: number): void {
+  if (buffer.length >= capacity) return;
+  let n = buffer.length;
+  while (n < capacity) n *= 2;
+  buffer = new Int32Array(n);
+  result.buffer = buffer;
+}
+
+function finalize(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  return h & FEATURE_MASK;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200b);
+}
+
+/** Letters and digits of any script; ASCII punctuation, general/CJK punctuation are not word characters. */
+function isWordChar(c: number): boolean {
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+  if (c === 0xa0 || (c >= 0x2000 && c <= 0x206f) || (c >= 0x3000 && c <= 0x303f)) return false;
+  if (c >= 0xff00 && c <= 0xff0f) return false;
+  if (c >= 0xd800 && c <= 0xdfff) return false; // surrogates: emoji and rare scripts, left to char n-grams
+  return true;
+}
+
+/** CJK and kana: scripts written without spaces, where every character is its own word. */
+function isIdeographic(c: number): boolean {
+  return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af);
+}
+
+function shapeBucket(name: number, value: number): number {
+  return finalize(Math.imul(SEED_SHAPE ^ name, FNV_PRIME) ^ Math.imul(value + 1, 0x9e3779b1));
+}
+
+/**
+ * Extracts features of `text[start, end)`. `lower` must be `text.toLowerCase()` (same length for
+ * the code units we look at; the caller computes it once per view). The returned object and its
+ * buffer are reused by the next call: copy what you keep.
+ */
+export function extractFeatures(text: string, lower: string, start = 0, end = text.length): Features {
+  const len = end - start;
+  ensure(len * 6 + 64);
+  if (fold.length < len + 2) fold = new Uint16Array(Math.max(len + 2, fold.length * 2));
+  const out = buffer;
+  const fb = fold;
+  let n = 0;
+
+  // Pass 1: fold the text (lower-case, digits to 0, whitespace runs to one space) with a leading
+  // and a trailing space, into a reused buffer.
+  let m = 0;
+  fb[m++] = 32;
+  let prevSpace = true;
+  let nonAscii = 0;
+  let lines = 0;
+  for (let i = start; i < end; i++) {
+    let c = lower.charCodeAt(i);
+    if (isSpace(c)) {
+      if (c === 10) lines++;
+      if (prevSpace) continue;
+      prevSpace = true;
+      fb[m++] = 32;
+      continue;
+    }
+    prevSpace = false;
+    if (c >= 48 && c <= 57) c = 48;
+    else if (c > 127) nonAscii++;
+    fb[m++] = c;
+  }
+  if (!prevSpace) fb[m++] = 32;
+
+  // Pass 2: character 3-, 4- and 5-grams ending at each position.
+  const s3 = SEED_CHAR[3]!;
+  const s4 = SEED_CHAR[4]!;
+  const s5 = SEED_CHAR[5]!;
+  for (let i = 2; i < m; i++) {
+    const c1 = fb[i]!;
+    const c2 = fb[i - 1]!;
+    const c3 = fb[i - 2]!;
+    let h = Math.imul(s3 ^ c3, FNV_PRIME);
+    h = Math.imul(h ^ c2, FNV_PRIME);
+    h = Math.imul(h ^ c1, FNV_PRIME);
+    out[n++] = finalize(h);
+    if (i >= 3) {
+      const c4 = fb[i - 3]!;
+      let g = Math.imul(s4 ^ c4, FNV_PRIME);
+      g = Math.imul(g ^ c3, FNV_PRIME);
+      g = Math.imul(g ^ c2, FNV_PRIME);
+      g = Math.imul(g ^ c1, FNV_PRIME);
+      out[n++] = finalize(g);
+      if (i >= 4) {
+        let f = Math.imul(s5 ^ fb[i - 4]!, FNV_PRIME);
+        f = Math.imul(f ^ c4, FNV_PRIME);
+        f = Math.imul(f ^ c3, FNV_PRIME);
+        f = Math.imul(f ^ c2, FNV_PRIME);
+        f = Math.imul(f ^ c1, FNV_PRIME);
+        out[n++] = finalize(f);
+      }
+    }
+  }
+  const nChar = n;
+
+  // Pass 3: words (unigrams and bigrams; ideographs are one word each) and token shapes.
+  let wordHash = 0;
+  let inWord = false;
+  let prevWord = 0;
+  let hasPrev = false;
+  let words = 0;
+  let punctTokens = 0;
+  let gluedPieces = 0;
+  let tokenHasWordChar = false;
+  let tokenLen = 0;
+  let sawLowerThenUpper = false;
+  let prevOrigLower = false;
+  for (let i = start; i <= end; i++) {
+    const atEnd = i === end;
+    const c0 = atEnd ? 32 : lower.charCodeAt(i);
+    let closeWord = false;
+    let ideograph = false;
+    let c = c0;
+    if (isSpace(c0)) {
+      closeWord = inWord;
+    } else {
+      tokenLen++;
+      if (isWordChar(c)) {
+        const orig = text.charCodeAt(i);
+        tokenHasWordChar = true;
+        if (orig >= 65 && orig <= 90 && prevOrigLower) sawLowerThenUpper = true;
+        prevOrigLower = orig >= 97 && orig <= 122;
+        if (c >= 48 && c <= 57) c = 48;
+        if (isIdeographic(c)) {
+          closeWord = inWord;
+          ideograph = true;
+        } else {
+          if (!inWord) {
+            inWord = true;
+            wordHash = 0x811c9dc5;
+          }
+          wordHash = Math.imul(wordHash ^ c, FNV_PRIME);
+        }
+      } else {
+        prevOrigLower = false;
+        closeWord = inWord;
+      }
+    }
+    // A word ends (and, for an ideograph, a one-character word follows).
+    for (let k = closeWord ? 0 : 1; k < (ideograph ? 2 : 1); k++) {
+      if (k === 1) wordHash = Math.imul(0x811c9dc5 ^ c, FNV_PRIME);
+      out[n++] = finalize(Math.imul(SEED_WORD ^ wordHash, FNV_PRIME));
+      if (hasPrev)
+        out[n++] = finalize(Math.imul(Math.imul(SEED_BIGRAM ^ prevWord, FNV_PRIME) ^ wordHash, FNV_PRIME));
+      prevWord = wordHash;
+      hasPrev = true;
+      words++;
+      inWord = false;
+    }
+    if (isSpace(c0)) {
+      if (tokenLen > 0) {
+        if (!tokenHasWordChar) punctTokens++;
+        else if (sawLowerThenUpper && tokenLen >= 6) gluedPieces++;
+      }
+      tokenLen = 0;
+      tokenHasWordChar = false;
+      sawLowerThenUpper = false;
+      prevOrigLower = false;
+    }
+  }
+  const nWord = n - nChar;
+
+  // Shape features, bucketed.
+  const tokens = Math.max(1, words + punctTokens);
+  out[n++] = shapeBucket(1, Math.min(14, log2(len + 1)));
+  out[n++] = shapeBucket(2, Math.min(10, Math.floor((nonAscii * 10) / Math.max(1, len))));
+  out[n++] = shapeBucket(3, Math.min(10, Math.floor((punctTokens * 20) / tokens)));
+  out[n++] = shapeBucket(4, Math.min(6, log2(gluedPieces + 1)));
+  out[n++] = shapeBucket(5, Math.min(8, log2(lines + 1)));
+  const nShape = n - nChar - nWord;
+
+  result.nChar = nChar;
+  result.nWord = nWord;
+  result.nShape = nShape;
+  return result;
+}
+
+function log2(x: number): number {
+  return x <= 0 ? 0 : 31 - Math.clz32(x);
+}
+
+/** Longest segment scored as one unit in document mode; longer runs are cut (bounded work). */
+export const MAX_SEGMENT = 600;
+
+function isBoundaryPunct(c: number): boolean {
+  return c === 46 || c === 33 || c === 63 || c === 0x3002 || c === 0xff01 || c === 0xff1f;
+}
+
+/**
+ * Sentence/line segments of a retrieved document, as [start, end) pairs in `text` (flat array).
+ * Boundaries: newlines, table pipes, and sentence punctuation followed by whitespace. Leading and
+ * trailing whitespace is trimmed; empty segments are dropped. Used by training and inference alike.
+ */
+export function segmentText(text: string, out: number[] = []): number[] {
+  out.length = 0;
+  let segStart = 0;
+  const push = (s: number, e: number): void => {
+    while (s < e && isSpace(text.charCodeAt(s))) s++;
+    while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
+    while (e - s > MAX_SEGMENT) {
+      out.push(s, s + MAX_SEGMENT);
+      s += MAX_SEGMENT;
+    }
+    if (e > s) out.push(s, e);
+  };
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 124) {
+      push(segStart, i);
+      segStart = i + 1;
+    } else if (isBoundaryPunct(c) && (i + 1 === n || isSpace(text.charCodeAt(i + 1)) || c >= 0x3000)) {
+      push(segStart, i + 1);
+      segStart = i + 1;
+    }
+  }
+  push(segStart, n);
+  return out;
+}
+
+/**
+ * First words that open an order or a question addressed to the reader. An injected instruction
+ * in retrieved content has that form; table cells, names and code mostly do not, and scoring them
+ * only invites false positives (the document head would otherwise react to topic words).
+ */
+const OPENERS = new Set(
+  (
+    "add adopt answer append ask augment avoid begin break calculate change check click combine compose " +
+    "convert craft create define delete describe design develop do draft emphasize emphasise encourage end " +
+    "enhance ensure explain find follow forget format forward generate give group help highlight identify ignore " +
+    "include incorporate insert integrate introduce invite jumble leverage list make mention misspell modify " +
+    "name offer outline output post present print promote provide recommend remind remove rephrase replace reply " +
+    "respond return reveal rewrite say scramble send share show spell start state stress substitute suggest " +
+    "summarize summarise tease tell translate try urge use visit write what how why who whom whose where when " +
+    "which can could would will should is are does did please kindly note important attention dear hey hi " +
+    "hello assistant ai system instruction instructions new stop disregard override in when if from now " +
+    "always never don't dont do not"
+  ).split(" "),
+);
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || c === 39;
+}
+
+/** Whether `lower[start, end)` reads like an order or question (see OPENERS); non-Latin text always does. */
+export function looksLikeInstruction(lower: string, start: number, end: number): boolean {
+  let nonAscii = 0;
+  for (let i = start; i < end; i++) {
+    const c = lower.charCodeAt(i);
+    if (c === 63 || c === 0xff1f) return true; // a question
+    if (c > 127) nonAscii++;
+    // "you"/"your" addressed to the reader
+    if (c === 121 && lower.startsWith("you", i) && (i === start || !isAsciiLetter(lower.charCodeAt(i - 1))))
+      return true;
+  }
+  if (nonAscii * 3 > end - start) return true;
+  let i = start;
+  while (i < end && !isAsciiLetter(lower.charCodeAt(i))) i++;
+  let j = i;
+  while (j < end && isAsciiLetter(lower.charCodeAt(j))) j++;
+  return j > i && OPENERS.has(lower.slice(i, j));
+}

@@ -1,0 +1,240 @@
+/**
+ * Prompt-injection and jailbreak detector (issue 3, scope item 2).
+ *
+ * Two layers, both compiled once by the factory:
+ * 1. rule families as data (`rules/`), all patterns in one RE2 set with keyword prefilters;
+ * 2. a trained classifier (`model.ts`, weights in `models/`), calibrated per category and with
+ *    separate thresholds for user prompts and retrieved documents (`context: "document"`).
+ *
+ * It scans every view of the prepared text. Rules run on all views; the classifier runs on the
+ * normalised view (or the original when there is none) and on decoded views. A hit on a decoded
+ * view is reported as `encoded_payload` with the codec named in the reason. Spans always refer
+ * to the original text (`view.toOriginal`).
+ */
+import { z } from "zod";
+import { maskEvidence } from "../mask.js";
+import type {
+  Category,
+  DetectContext,
+  Detector,
+  Finding,
+  PreparedText,
+  ScanOptions,
+  Severity,
+  TextView,
+} from "../types.js";
+import { compileRules, type RuleHit } from "./compile.js";
+import { extractFeatures, looksLikeInstruction, segmentText } from "./features.js";
+import {
+  calibrated,
+  loadModel,
+  logitOf,
+  parseModel,
+  type Head,
+  type LoadedModel,
+  type ModelJson,
+} from "./model.js";
+import { injectionRules } from "./rules/index.js";
+import type { InjectionRule } from "./rules/types.js";
+
+export { injectionRules } from "./rules/index.js";
+export type { InjectionRule } from "./rules/types.js";
+
+const thresholdPair = z
+  .object({ prompt_injection: z.number().min(0).max(1), jailbreak: z.number().min(0).max(1) })
+  .partial();
+
+/** Options of `createInjectionDetector`, validated when the detector is built (STYLE.md §1, §8). */
+export const injectionOptionsSchema = z
+  .object({
+    /** Run the trained classifier (rules always run). Off only for debugging or tiny deployments. */
+    classifier: z.boolean().default(true),
+    /** Model file; default `models/injection-classifier.json` of this package. */
+    modelPath: z.string().min(1).optional(),
+    /** Override the calibrated thresholds per context (probabilities in [0, 1]). */
+    thresholds: z
+      .object({ prompt: thresholdPair.optional(), document: thresholdPair.optional() })
+      .partial()
+      .optional(),
+    /**
+     * Characters of one view the classifier reads (the rules read everything): bounds the time on
+     * multi-megabyte inputs. An injection planted beyond this point is found by rules only.
+     */
+    maxClassifierChars: z.number().int().min(1_000).max(10_000_000).default(200_000),
+  })
+  .strict();
+
+export type InjectionDetectorOptions = z.input<typeof injectionOptionsSchema> & {
+  /** A parsed model object instead of a file (tests, training-time evaluation). */
+  model?: ModelJson;
+};
+
+type InjectionCategory = "prompt_injection" | "jailbreak";
+
+interface Thresholds {
+  prompt: Record<InjectionCategory, number>;
+  document: Record<InjectionCategory, number>;
+}
+
+function severityOf(score: number): Severity {
+  if (score >= 0.9) return "high";
+  if (score >= 0.75) return "medium";
+  return "low";
+}
+
+function codecOf(view: TextView): string | undefined {
+  return view.origin.startsWith("decoded:") ? view.origin.slice("decoded:".length) : undefined;
+}
+
+/** Word-level explanation of a classifier score: the words whose n-grams push it up most. */
+const WORD_RE = /[\p{L}\p{N}][\p{L}\p{N}'_-]*/gu;
+function topContributors(head: Head, text: string, start: number, end: number, k = 3): string[] {
+  const scores = new Map<string, number>();
+  const slice = text.slice(start, Math.min(end, start + 20_000));
+  let count = 0;
+  for (const m of slice.matchAll(WORD_RE)) {
+    if (++count > 3000) break;
+    const word = m[0].toLowerCase();
+    if (scores.has(word)) continue;
+    const padded = ` ${word} `;
+    const f = extractFeatures(padded, padded);
+    let s = 0;
+    for (let i = 0; i < f.nChar + f.nWord; i++) s += head.weights[f.buffer[i]!]!;
+    scores.set(word, s);
+  }
+  return [...scores.entries()]
+    .filter(([, s]) => s > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([w]) => w);
+}
+
+export function createInjectionDetector(options: InjectionDetectorOptions = {}): Detector {
+  const { model: modelJson, ...rest } = options;
+  const opts = injectionOptionsSchema.parse(rest);
+  const rules = compileRules(injectionRules);
+  let model: LoadedModel | undefined;
+  if (opts.classifier) model = modelJson ? parseModel(modelJson) : loadModel(opts.modelPath);
+  const thresholds: Thresholds = {
+    prompt: {
+      prompt_injection:
+        opts.thresholds?.prompt?.prompt_injection ?? model?.thresholds.prompt.prompt_injection ?? 0.5,
+      jailbreak: opts.thresholds?.prompt?.jailbreak ?? model?.thresholds.prompt.jailbreak ?? 0.5,
+    },
+    document: {
+      prompt_injection:
+        opts.thresholds?.document?.prompt_injection ?? model?.thresholds.document.prompt_injection ?? 0.5,
+      jailbreak: opts.thresholds?.document?.jailbreak ?? model?.thresholds.document.jailbreak ?? 0.5,
+    },
+  };
+  const segBuf: number[] = [];
+
+  function ruleFinding(hit: RuleHit, view: TextView): Finding {
+    const rule: InjectionRule = hit.rule;
+    const codec = codecOf(view);
+    const span = view.toOriginal(hit.start, hit.end);
+    return {
+      detector: "injection",
+      kind: codec ? "encoded_payload" : rule.family,
+      category: rule.category,
+      severity: severityOf(hit.score),
+      score: hit.score,
+      span,
+      evidence: maskEvidence(view.text.slice(hit.start, hit.end), 12),
+      rule: rule.id,
+      reason: codec ? `${rule.description} (found after decoding ${codec})` : rule.description,
+    };
+  }
+
+  function classify(view: TextView, context: DetectContext, out: Finding[]): void {
+    if (!model) return;
+    const text =
+      view.text.length > opts.maxClassifierChars ? view.text.slice(0, opts.maxClassifierChars) : view.text;
+    if (text.trim().length === 0) return;
+    const lower = text.toLowerCase();
+    const codec = codecOf(view);
+    const th = context === "document" ? thresholds.document : thresholds.prompt;
+    const emit = (
+      category: InjectionCategory,
+      head: Head,
+      score: number,
+      start: number,
+      end: number,
+      what: string,
+    ) => {
+      const words = topContributors(head, text, start, end);
+      out.push({
+        detector: "injection",
+        kind: codec ? "encoded_payload" : "classifier",
+        category,
+        severity: severityOf(score),
+        score,
+        span: view.toOriginal(start, end),
+        rule: "classifier",
+        reason:
+          `${what} scored ${score.toFixed(2)} (threshold ${th[category].toFixed(2)})` +
+          (words.length ? `; top n-grams: ${words.map((w) => `"${w}"`).join(", ")}` : "") +
+          (codec ? `; found after decoding ${codec}` : ""),
+      });
+    };
+
+    const f = extractFeatures(text, lower);
+    const jb = model.heads.jailbreak;
+    const pJb = calibrated(jb, logitOf(jb, f.buffer, f.nChar, f.nWord, f.nShape));
+    if (context === "document") {
+      if (pJb >= th.jailbreak)
+        emit("jailbreak", jb, pJb, 0, text.length, "jailbreak classifier (whole document)");
+      const doc = model.heads.document;
+      const seg = segmentText(text, segBuf);
+      let best = 0;
+      let bestStart = 0;
+      let bestEnd = 0;
+      for (let i = 0; i < seg.length; i += 2) {
+        const s = seg[i]!;
+        const e = seg[i + 1]!;
+        if (e - s < 8 || !looksLikeInstruction(lower, s, e)) continue;
+        const g = extractFeatures(text, lower, s, e);
+        const p = calibrated(doc, logitOf(doc, g.buffer, g.nChar, g.nWord, g.nShape));
+        if (p > best) {
+          best = p;
+          bestStart = s;
+          bestEnd = e;
+        }
+      }
+      if (best >= th.prompt_injection)
+        emit("prompt_injection", doc, best, bestStart, bestEnd, "indirect-injection classifier (sentence)");
+      return;
+    }
+    const inj = model.heads.prompt_injection;
+    const pInj = calibrated(inj, logitOf(inj, f.buffer, f.nChar, f.nWord, f.nShape));
+    if (pInj >= th.prompt_injection)
+      emit("prompt_injection", inj, pInj, 0, text.length, "injection classifier");
+    if (pJb >= th.jailbreak) emit("jailbreak", jb, pJb, 0, text.length, "jailbreak classifier");
+  }
+
+  return {
+    id: "injection",
+    categories: ["prompt_injection", "jailbreak"] as readonly Category[],
+    scan(input: PreparedText, scanOptions: ScanOptions): Finding[] {
+      const context: DetectContext = scanOptions.context === "document" ? "document" : "prompt";
+      const findings: Finding[] = [];
+      const seenRules = new Set<string>();
+      const hasNormalized = input.views.some((v) => v.origin === "normalized");
+      for (const view of input.views) {
+        if (view.text.length === 0) continue;
+        for (const hit of rules.match(view.text, view.text.toLowerCase(), context)) {
+          const key = `${hit.rule.id}|${codecOf(view) ?? ""}`;
+          if (seenRules.has(key)) continue;
+          seenRules.add(key);
+          findings.push(ruleFinding(hit, view));
+        }
+        const classifierView =
+          view.depth > 0 ||
+          view.origin.startsWith("decoded:") ||
+          view.origin === (hasNormalized ? "normalized" : "original");
+        if (classifierView) classify(view, context, findings);
+      }
+      return findings;
+    },
+  };
+}
