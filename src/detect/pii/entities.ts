@@ -285,6 +285,72 @@ function titleCaseLine(T: Tok[], i: number): boolean {
   return words >= 5 && caps / words > 0.6;
 }
 
+/** Words before a lower-case given name in assistant requests ("meeting with peter"). */
+const LOWER_CUES = new Set([
+  "with",
+  "for",
+  "to",
+  "from",
+  "call",
+  "text",
+  "email",
+  "tell",
+  "ask",
+  "meet",
+  "message",
+  "remind",
+  "invite",
+  "and",
+  "named",
+  "called",
+]);
+
+const NAME_LABELS = new Set([
+  "name",
+  "names",
+  "customer",
+  "patient",
+  "employee",
+  "contact",
+  "applicant",
+  "recipient",
+  "sender",
+  "holder",
+  "cardholder",
+  "signed",
+  "signature",
+  "from",
+  "to",
+  "attn",
+  "user",
+  "author",
+  "owner",
+  "beneficiary",
+  "guardian",
+]);
+const VOCATIVE_NEXT = new Set([
+  "can",
+  "could",
+  "would",
+  "will",
+  "please",
+  "do",
+  "did",
+  "are",
+  "is",
+  "have",
+  "i",
+  "we",
+  "you",
+  "thanks",
+  "thank",
+  "how",
+  "what",
+  "where",
+  "when",
+  "why",
+]);
+
 const NAME_VERBS = new Set([
   "is",
   "was",
@@ -335,7 +401,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
   const listNames = new Set<number>();
   for (let i = 0; i + 2 < T.length; i++) {
     const t = T[i]!;
-    if (!t.cap || !FIRST.has(keyOf(t))) continue;
+    if (!t.cap || t.num) continue;
     let k = i;
     let known = 0;
     const items: number[] = [];
@@ -360,6 +426,20 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
       add(i, i, 0.75, "name in a list of given names");
       continue;
     }
+    // Form label "Name: …" (also "Full name", "Customer", "Patient"): the rest of the line.
+    if (
+      t.cap &&
+      nameShaped(text, t) &&
+      prev !== undefined &&
+      !prev.nl &&
+      NAME_LABELS.has(prev.low) &&
+      /^:[ \t]*$/.test(text.slice(prev.e, t.s))
+    ) {
+      const j = extendName(text, T, i);
+      add(i, j, 0.85, "value of a name field");
+      i = j;
+      continue;
+    }
     // 1. Title + name: "Mr. Matthews", "Dr. Burke", "Mrs. Diana Usamov".
     if ((t.cap || lowerText) && i + 1 < T.length && TITLES.has(t.low)) {
       const nx = T[i + 1]!;
@@ -377,6 +457,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
       const cue =
         prev !== undefined &&
         !prev.nl &&
+        adjacent(text, prev, t) &&
         (PERSON_CUES.has(prev.low) ||
           (i > 1 &&
             (T[i - 2]!.low === "name" ||
@@ -411,7 +492,9 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
           !sentenceStart(i) === !sentenceStart(i)
         ) {
           const common = STOP.has(last.low) || AMBIGUOUS_FIRST.has(key);
-          if (!common) {
+          const evidence =
+            SUR.has(keyOf(last)) || hasNonAscii(text, t) || hasNonAscii(text, last) || surnameLike(t);
+          if (!common && evidence) {
             add(i, j, 0.55, "two capitalised name-shaped words");
             i = j;
             continue;
@@ -444,11 +527,24 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
           add(i, i, 0.55, "capitalised name before a verb");
           continue;
         }
+        // Vocative at the start of a sentence: "Danial, can I please speak to your boss?"
+        if (
+          sentenceStart(i) &&
+          text.charCodeAt(t.e) === 44 &&
+          nx &&
+          nx.s - t.e <= 2 &&
+          VOCATIVE_NEXT.has(nx.low) &&
+          !STOP.has(t.low)
+        ) {
+          add(i, i, 0.6, "name addressed at the start of a sentence");
+          continue;
+        }
         // Speaker label at the start of a line: "Ubul: What a wife."
         if (
           (i === 0 || T[i - 1]!.nl) &&
           text.charCodeAt(t.e) === 58 &&
           !STOP.has(t.low) &&
+          (SUR.has(key) || surnameLike(t) || hasNonAscii(text, t)) &&
           text.indexOf(":", t.e + 1) !== -1
         ) {
           add(i, i, 0.55, "speaker label");
@@ -481,7 +577,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
       if (nx && !nx.nl && !nx.num && adjacent(text, T[j]!, nx) && !STOP.has(nx.low) && nx.low.length >= 3) {
         add(i, j + 1, 0.6, "given name and family name in lower-case text");
         i = j + 1;
-      } else if (prev === undefined || !STOP.has(prev.low) || prev.low === "of" || prev.low === "with") {
+      } else if (prev !== undefined && LOWER_CUES.has(prev.low)) {
         add(i, i, 0.5, "given name in lower-case text");
       }
     }
@@ -489,7 +585,8 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
   // 3. Later mentions of a name already seen in a full name ("… Adam McDowell … McDowell").
   if (seen.size > 0) {
     for (const t of T) {
-      if (!(t.cap || lowerText) || t.num || t.nl || !seen.has(keyOf(t))) continue;
+      if (!(t.cap || lowerText) || t.num || t.nl || t.e - t.s < 3 || STOP.has(t.low) || !seen.has(keyOf(t)))
+        continue;
       if (covered.some(([a, b]) => t.s < b && a < t.e)) continue;
       push(out, "person", t.s, t.e, 0.7, "pii.person", "repeated name");
     }

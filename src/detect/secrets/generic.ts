@@ -401,7 +401,7 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   const first = text.charCodeAt(kwStart);
   const prev = kwStart > 0 ? text.charCodeAt(kwStart - 1) : 0;
   // Keyword inside a longer lower-case word: "monkey", "compass", "turkey".
-  if (isLower(prev) && isLower(first)) {
+  if (isLower(prev) && isLower(first) && keyword !== "api") {
     const stem = text.slice(ns, kwStart).toLowerCase();
     if (!COMPOUND_STEMS.some((s) => stem.endsWith(s))) return null;
   }
@@ -413,6 +413,8 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
       return null;
     if (rest.startsWith("s") && !/^s(?:[_.-]|$)/.test(rest)) return null;
   }
+  // "api" names a credential only as the last part of the name ("theoddsapi=…", not "api_url").
+  if (keyword === "api" && ne !== kwEnd) return null;
   const name = text.slice(ns, ne);
   const words = splitWords(name);
   const kwWord = words.findIndex((w) => w.includes(keyword));
@@ -458,7 +460,7 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
     const q = c;
     const vs = p + 1;
     let ve = vs;
-    while (ve < text.length && ve - vs <= 256) {
+    while (ve < text.length && ve - vs <= 2048) {
       const d = text.charCodeAt(ve);
       if (d === q || d === 10 || d === 13) break;
       if (d === 92 && isQuote(text.charCodeAt(ve + 1))) break;
@@ -469,7 +471,7 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   }
   const vs = p;
   let ve = vs;
-  while (ve < text.length && ve - vs <= 256) {
+  while (ve < text.length && ve - vs <= 2048) {
     const d = text.charCodeAt(ve);
     // whitespace, quotes, and the delimiters that end a value in code, INI, ODBC and query strings
     if (
@@ -545,7 +547,7 @@ function judgePassword(text: string, a: Assignment): number | null {
 function judgeToken(text: string, a: Assignment): number | null {
   const value = text.slice(a.valueStart, a.valueEnd);
   const words = splitWords(a.name);
-  if (value.length < 10 || value.length > 256) return null;
+  if (value.length < 10 || value.length > 2048) return null;
   if (isPlaceholder(value, a.name)) return null;
   if (IDENT_VALUE.test(value) || NUMERIC.test(value) || DATE_VALUE.test(value)) return null;
   if (/^https?:\/\//i.test(value) && !/:\/\/[^/\s:@]+:[^/\s@]+@/.test(value)) return null;

@@ -39,7 +39,7 @@ march april may june july august september october november december today tomor
 morning evening night week month year years day days street avenue road lane drive boulevard apt
 apartment suite unit box phone mobile fax email e-mail website web address name date title personal
 info information desk office billing shipping company inc ltd llc bank university orchestra god
-christmas easter ok okay sorry welcome note subject re fw fwd dear hey hope well maybe perhaps
+christmas easter ok okay sorry welcome world everyone everybody guys folks team note subject re fw fwd dear hey hope well maybe perhaps
 however therefore meanwhile although though yet still even never always often sometimes usually
 now soon later again once twice why because unfortunately fortunately finally actually basically
 here's there's it's i'm i'll i've i'd you're we're they're he's she's that's what's let's don't can't
@@ -74,7 +74,7 @@ ash bo cash clay cliff dale drew ford forest gil hall hill heath ken kim lee max
 pierce reed rob rod roman sage saul sol tad terry tony victor wade ward warren wes will win august
 page paige lincoln madison jackson washington jefferson hudson harper carter cooper taylor parker
 spencer mason bishop nelson morgan sterling price sterling rocky stone storm tyler wolf fox bear
-emerald mercedes porsche tesla siri alexa ada golang julia ruby rust scala kotlin dart elixir
+said sayed emerald mercedes porsche tesla siri alexa ada golang julia ruby rust scala kotlin dart elixir
 link zelda ajax apollo atlas hermes iris juno luna mars nova orion phoenix titan venus
 `);
 

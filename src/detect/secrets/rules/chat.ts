@@ -73,8 +73,11 @@ export const chatRules: SecretRule[] = [
     id: "telegram.bot_token",
     kind: "telegram_bot_token",
     description: "Telegram Bot API token (bot id : 35-character secret starting AA)",
-    pattern: /(?<![\w:])\d{8,10}:AA[A-Za-z0-9_-]{32,33}(?![\w-])/g,
-    keywords: [":aa"],
+    // The secret part is 35 characters; it usually starts "AA", otherwise a Telegram word must be near.
+    pattern: /(?<![\w:])\d{8,10}:[A-Za-z0-9_-]{33,35}(?![\w-])/g,
+    keywords: [":aa", "telegram", "tgram", "bot"],
+    validate: (s, text, i) =>
+      /^\d+:AA/.test(s) || /telegram|tgram|bot/i.test(text.slice(Math.max(0, i - 60), i)) ? 0.9 : false,
     severity: "critical",
     tp: [tc(`TELEGRAM_BOT_TOKEN=${S(DIGITS, 10, "tg1")}:AA${S(B64URL, 33, "tg2")}`, "env")],
     fp: [tc("12345678:AAbc", "too short")],

@@ -208,6 +208,32 @@ export const connectionRules: SecretRule[] = [
     ],
   },
   {
+    id: "conn.powershell_securestring",
+    kind: "command_line_password",
+    description: "Plain-text secret converted with PowerShell ConvertTo-SecureString -AsPlainText",
+    pattern:
+      /ConvertTo-SecureString\s{1,5}(?:-String\s{1,5})?["']([^"'\n$]{4,200})["'][^\n]{0,40}-AsPlainText/gi,
+    group: 1,
+    keywords: ["convertto-securestring"],
+    severity: "high",
+    validate: (pw) => realPassword(pw),
+    tp: [tc(`$pw = ConvertTo-SecureString "${S(B62, 16, "ps3")}" -AsPlainText -Force`, "script")],
+    fp: [tc('ConvertTo-SecureString "$env:PASSWORD" -AsPlainText -Force', "environment variable")],
+  },
+  {
+    id: "conn.vault_unseal",
+    kind: "vault_unseal_key",
+    description: "HashiCorp Vault unseal key passed to vault operator unseal",
+    pattern:
+      /vault\s{1,3}operator\s{1,3}unseal\s{1,3}(?:-\S+\s{1,3})*([A-Za-z0-9+/]{40,50}={0,2})(?![\w+/=])/g,
+    group: 1,
+    keywords: ["operator unseal"],
+    severity: "critical",
+    entropy: 4,
+    tp: [tc(`vault operator unseal ${S(B64, 44, "vu1")}`, "CLI")],
+    fp: [tc("vault operator unseal", "prompting for the key")],
+  },
+  {
     id: "conn.netrc",
     kind: "netrc_password",
     description: "Password in a .netrc / _netrc entry (machine … login … password …)",

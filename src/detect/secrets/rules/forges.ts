@@ -119,7 +119,7 @@ export const forgeRules: SecretRule[] = [
     id: "sourcegraph.token",
     kind: "sourcegraph_token",
     description: "Sourcegraph access token (sgp_) or license key (slk_)",
-    pattern: /(?<![\w])(?:sgp_(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}|slk_[a-f0-9]{64})(?![\w])/g,
+    pattern: /(?<![\w])(?:sgp_(?:[a-f0-9]{16}_)?(?:local_)?[a-f0-9]{40}|slk_[a-f0-9]{64})(?![\w])/g,
     keywords: ["sgp_", "slk_"],
     severity: "high",
     tp: [tc(`SRC_ACCESS_TOKEN=sgp_${S(HEX, 16, "sg1")}_${S(HEX, 40, "sg2")}`, "env")],

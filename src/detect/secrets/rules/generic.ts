@@ -43,8 +43,8 @@ export const genericRules: SecretRule[] = [
     kind: "generic_secret",
     description:
       "High-entropy value assigned to a secret/token/key/credential name (entropy ≥ 3 bits/char, digits or mixed case, not a UUID, hash or placeholder)",
-    pattern: /secret|token|key|credential|auth|private|access|pat/gi,
-    keywords: ["secret", "token", "key", "credential", "auth", "private", "access", "pat"],
+    pattern: /secret|token|key|credential|auth|private|access|pat|api/gi,
+    keywords: ["secret", "token", "key", "credential", "auth", "private", "access", "pat", "api"],
     severity: "high",
     generic: true,
     extract: genericExtractor("token"),
@@ -55,6 +55,8 @@ export const genericRules: SecretRule[] = [
       tc(`exampleServiceTOKEN=${S(B62, 30, "gs4")}`, "long-tail provider"),
       tc(`acme SECRET ${S(B62, 32, "gs5")}`, "keyword then token separated by a space"),
       tc(`ONESIGNAL_SECRET_KEY=${UUID("gs6")}`, "UUID under a secret name"),
+      tc(`exampleweatherapi=${S(B62, 32, "gs10")}`, "name ending in api"),
+      tc(`session_token=${S(B64, 600, "gs11")}`, "long token"),
     ],
     fp: [
       tc(`request_token = "${UUID("gs7")}"`, "UUID under a token name: an identifier"),
@@ -72,6 +74,8 @@ export const genericRules: SecretRule[] = [
       tc("keyboard_layout = us-intl-altgr", "longer word"),
       tc("token_type = bearer_with_refresh_2", "metadata name"),
       tc("primary_key = customer_id_2024", "database key"),
+      tc("api_url = https://api.example.com/v1", "URL setting"),
+      tc("api = FastAPI(title='demo')", "code"),
     ],
   },
 ];

@@ -26,7 +26,8 @@ export const registryRules: SecretRule[] = [
     id: "npm.legacy_auth_token",
     kind: "npm_token",
     description: "npm legacy auth token (UUID) in an .npmrc _authToken line",
-    pattern: /_authToken\s{0,2}=\s{0,2}([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/g,
+    pattern:
+      /_authToken["']?\s{0,2}[=:]\s{0,2}["']?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/g,
     group: 1,
     keywords: ["_authtoken"],
     severity: "high",
