@@ -60,7 +60,7 @@ describe("portcullis detect", () => {
 
   it("reads standard input with --input -, honours --field (dotted) and --detectors", async () => {
     const stdin = [
-      JSON.stringify({ meta: { body: "mail jane.doe@example.com, or\u200b not" } }),
+      JSON.stringify({ meta: { body: "mail jane.doe@example.com, or n\u200bot" } }),
       JSON.stringify({ meta: {} }),
     ].join("\n");
     const { code, lines } = await run({ input: "-", field: "meta.body", detectors: "unicode" }, stdin);

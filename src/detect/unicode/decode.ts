@@ -216,7 +216,10 @@ function leetTokens(text: string, hints: number[], out: Array<[number, number]>)
   }
 }
 
-/** A short fragment is ROT13 when at least two words, and half of them, become common words. */
+/**
+ * A short fragment is ROT13 when at least two words of three or more letters, and half of all its
+ * words, become common words.
+ */
 function rot13RevealsWords(text: string, start: number, end: number): boolean {
   let words = 0;
   let hits = 0;
@@ -224,7 +227,7 @@ function rot13RevealsWords(text: string, start: number, end: number): boolean {
     words++;
     let w = "";
     for (let k = 0; k < m[0].length; k++) w += String.fromCharCode(rot13Unit(m[0].charCodeAt(k) | 0x20));
-    if (isCommonWord(w)) hits++;
+    if (w.length >= 3 && isCommonWord(w)) hits++;
   }
   return hits >= 2 && hits * 2 >= words;
 }
@@ -378,12 +381,15 @@ export function decodeSegments(text: string, budget: DecodeBudget, minLength: nu
     let words = 0;
     const decoded = signals.leet.map(([s, e]) => {
       const d = decodeLeetToken(text.slice(s, e));
-      if (d.word) words++;
+      // Two-letter decodings ("0s" → "os", "m3" → "me", "H1" → "hi") are everyday in code and
+      // units; only longer words count as evidence.
+      if (d.word && d.text.length >= 3) words++;
       return d.text;
     });
     const lo = (signals.leet[0] as [number, number])[0];
     const hi = (signals.leet[signals.leet.length - 1] as [number, number])[1];
-    // Plausible leetspeak: at least two tokens become common words, and at least a quarter do.
+    // Plausible leetspeak: at least two tokens become common words of three or more letters, and
+    // at least a quarter of the tokens do.
     if (words >= 2 && words * 4 >= signals.leet.length && hi - lo <= budget.chars) {
       let view = "";
       let at = lo;

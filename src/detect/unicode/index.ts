@@ -61,17 +61,28 @@ function hiddenFinding(run: HiddenRun): Finding {
   const base = HIDDEN_SEVERITY[run.kind];
   // A lone LRM/RLM inside a word is odd but weak; overrides and isolates are the real attack.
   const weakBidi = run.kind === "bidi_control" && !run.strongBidi;
+  if (run.kind === "zero_width" && !run.insideWord && run.count < 4) {
+    // A short zero-width run between words hides nothing (it is a common copy-paste artefact of
+    // web text): recorded as a note that does not flag, unlike one that splits a word.
+    return { ...hiddenBase(run, base.what), severity: "info", score: 0.3 };
+  }
+  return {
+    ...hiddenBase(run, base.what),
+    severity: weakBidi ? "low" : base.severity,
+    score: weakBidi ? 0.6 : base.score,
+  };
+}
+
+function hiddenBase(run: HiddenRun, what: string): Omit<Finding, "severity" | "score"> {
   const codes = run.sample.map((cp) => `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`).join(",");
   return {
     detector: "unicode",
     kind: run.kind,
     category: "hidden_text",
-    severity: weakBidi ? "low" : base.severity,
-    score: weakBidi ? 0.6 : base.score,
     span: [run.start, run.end],
     evidence: `${codes} ×${run.count}`,
     rule: `unicode.${run.kind}`,
-    reason: `${run.count} hidden code point(s): ${base.what}`,
+    reason: `${run.count} hidden code point(s): ${what}${run.insideWord ? " inside a word" : ""}`,
   };
 }
 

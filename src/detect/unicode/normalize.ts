@@ -19,6 +19,8 @@ export interface HiddenRun {
   payload: string;
   /** Last code point seen, to recognise the CANCEL TAG that ends an emoji flag. */
   last: number;
+  /** Letters or digits (any script) on both sides: the run splits a word. */
+  insideWord: boolean;
 }
 
 export interface Normalized {
@@ -59,6 +61,17 @@ function supplementaryChangesUnderNfkc(cp: number): boolean {
     if (supplementaryChanges.size < MAX_CACHED) supplementaryChanges.set(cp, changes);
   }
   return changes;
+}
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+/** Whether the code point ending before (or starting at) `at` is a letter or digit of any script. */
+function isWordChar(text: string, at: number, before: boolean): boolean {
+  if (at < 0 || at >= text.length) return false;
+  let cp = text.codePointAt(at) as number;
+  if (before && at > 0 && (cp & 0xfc00) === 0xdc00) cp = text.codePointAt(at - 1) as number;
+  if (cp < 0x80) return isAsciiAlnum(cp);
+  return LETTER_OR_DIGIT.test(String.fromCodePoint(cp));
 }
 
 function isAsciiAlnum(unit: number): boolean {
@@ -131,6 +144,7 @@ export function normalize(text: string): Normalized {
         sample: [],
         payload: "",
         last: cp,
+        insideWord: false,
       };
       runs.push(run);
     }
@@ -193,6 +207,8 @@ export function normalize(text: string): Normalized {
   flush(n);
 
   const hidden = runs.filter((r) => isPlanted(r, text));
+  for (const r of hidden)
+    r.insideWord = isWordChar(text, r.start - 1, true) && isWordChar(text, r.end, false);
   if (!changed) return { text, map: null, hidden };
   return { text: pieces.join(""), map, hidden };
 }

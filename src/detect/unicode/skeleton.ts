@@ -23,16 +23,23 @@ const SCRIPT_LETTERS =
   // Cyrillic
   "аaеeёeоoрpсcуyхxѕsіiїiјjһhԁdԛqԝwӏlүyкkмmтt" +
   "АAВBЕEЁEІIЇIЈJКKМMНHОOРPСCТTУYХXЅSԚQԜWҮYҺHӀIԀD" +
-  // Greek
-  "ΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧXϒYͿJαaοoρpιiνvυuχxγyκkϳjεeωwηnμu" +
+  // Greek (capitals, and the lowercase letters closest to Latin ones; ω, η, ν, γ, ε are left out:
+  // math notation such as "jω" mixes them with Latin letters all the time)
+  "ΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧXϒYͿJαaοoρpιiυuχxκkϳj" +
   // Armenian
   "ցgհhոnսuօoզqՍUՕOԼL" +
   // Cherokee
   "ᎪAᏴBᏟCᎬEᎻHᎫJᏦKᎷMᎳWᎢTᏚSᏃZᎠDᏢPᏒRᏙVᏞLᏀGᎥi" +
   // Lisu
   "ꓮAꓐBꓚCꓓDꓰEꓝFꓖGꓧHꓲIꓙJꓗKꓡLꓟMꓠNꓳOꓑPꓣRꓢSꓔTꓴUꓦVꓪWꓫXꓬYꓜZ" +
-  // Latin small capitals and letter variants
-  "ᴀaʙbᴄcᴅdᴇeɢgʜhɪiᴊjᴋkʟlᴍmɴnᴏoᴘpʀrꜱsᴛtᴜuᴠvᴡwʏyᴢzɑaɡgɩiıiȷjʋvøoØOđdĐDłlŁLħhĦH";
+  "";
+
+/**
+ * Latin letters that read as a basic Latin letter: small capitals, script and dotless forms,
+ * stroked letters. They fold like accented letters (same script, so never "mixed-script": Turkish
+ * "ı" and Vietnamese "đ" are ordinary letters).
+ */
+const LATIN_VARIANTS = "ᴀaʙbᴄcᴅdᴇeɢgʜhɪiᴊjᴋkʟlᴍmɴnᴏoᴘpʀrꜱsᴛtᴜuᴠvᴡwʏyᴢzɑaɡgɩiıiȷjʋvøoØOđdĐDłlŁLħhĦH";
 
 /** Punctuation look-alikes, folded everywhere (they fake delimiters and quotes). */
 const PUNCTUATION =
@@ -77,6 +84,9 @@ function buildTable(): Uint16Array {
   }
   for (let i = 0; i + 1 < SCRIPT_LETTERS.length; i += 2) {
     t[SCRIPT_LETTERS.charCodeAt(i)] = SCRIPT_LETTERS.charCodeAt(i + 1) | LOOKALIKE;
+  }
+  for (let i = 0; i + 1 < LATIN_VARIANTS.length; i += 2) {
+    t[LATIN_VARIANTS.charCodeAt(i)] = LATIN_VARIANTS.charCodeAt(i + 1) | FOLD;
   }
   for (let i = 0; i + 1 < PUNCTUATION.length; i += 2) {
     t[PUNCTUATION.charCodeAt(i)] = PUNCTUATION.charCodeAt(i + 1) | PUNCT | SEPARATOR;

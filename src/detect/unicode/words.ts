@@ -35,7 +35,8 @@ export function packWord(word: string): number {
 }
 
 /**
- * Packed word → flags (bit 1: a function word, bit 2: the ROT13 of a function word), as an
+ * Packed word → flags (bit 1: a function word, bit 2: the ROT13 of a function word of three or
+ * more letters), as an
  * open-addressing table: one multiply and a probe or two per word, no strings built.
  */
 const TABLE_BITS = 11;
@@ -56,10 +57,11 @@ function rot13Word(word: string): string {
 
 for (const w of FUNCTION_WORDS) {
   if (w.length < 2) continue;
-  for (const [code, flag] of [
-    [packWord(w), 1],
-    [packWord(rot13Word(w)), 2],
-  ] as const) {
+  // Only ROT13 of words of three or more letters counts: two-letter ROT13 pairs collide with
+  // abbreviations ("AB" → "NO", "HF" → "US").
+  const entries: Array<[number, number]> = [[packWord(w), 1]];
+  if (w.length >= 3) entries.push([packWord(rot13Word(w)), 2]);
+  for (const [code, flag] of entries) {
     const k = slot(code);
     tableKeys[k] = code;
     tableFlags[k] = (tableFlags[k] as number) | flag;
