@@ -605,6 +605,28 @@ function allCaps(text: string, t: Tok): boolean {
   return true;
 }
 
+const PLACE_VERBS = new Set([
+  "arrive",
+  "arrived",
+  "arrives",
+  "arriving",
+  "land",
+  "landed",
+  "stay",
+  "stayed",
+  "staying",
+  "live",
+  "lived",
+  "lives",
+  "born",
+  "located",
+  "based",
+  "flew",
+  "fly",
+  "travel",
+  "travelled",
+  "traveled",
+]);
 const LEGAL_WORDS = new Set(["inc", "ltd", "llc", "plc", "co", "corp", "gmbh"]);
 const DETERMINERS = new Set([
   "the",
@@ -752,12 +774,27 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
         d.cap &&
         !STOP.has(b.low) &&
         !STOP.has(d.low) &&
-        !FIRST.has(keyOf(t)) &&
-        !FIRST.has(keyOf(b)) &&
-        !FIRST.has(keyOf(d))
+        [t, b, d].filter((x) => FIRST.has(keyOf(x))).length < 2
       ) {
         push(out, "organization", t.s, d.e, 0.7, "pii.organization", "surname list firm name");
         i += 3;
+        continue;
+      }
+    }
+    // "Stefanie F. Schneider from Allianz is …": an affiliation right after a capitalised name.
+    if (
+      i > 1 &&
+      T[i - 1]!.low === "from" &&
+      nameShaped(text, T[i - 2]!) &&
+      nameWord(t) &&
+      adjacent(text, T[i - 1]!, t) &&
+      !FIRST.has(keyOf(t))
+    ) {
+      const j = extendName(text, T, i);
+      const nx = T[j + 1];
+      if (nx === undefined || nx.low === "is" || nx.low === "was" || nx.low === "and" || nx.low === "as") {
+        push(out, "organization", t.s, T[j]!.e, 0.6, "pii.organization", "affiliation after a name");
+        i = j;
         continue;
       }
     }
@@ -811,10 +848,13 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
       !SUR.has(keyOf(t)) &&
       adjacent(text, T[i - 1]!, t)
     ) {
-      if (allCaps(text, t)) continue;
+      if (allCaps(text, t) && (t.e - t.s > 6 || t.e - t.s < 2)) continue;
       const j = extendName(text, T, i);
-      // "at Tungata 11 …" is an address, not an organisation.
-      if (T[j + 1]?.num || (T[j + 1]?.low === "and" && T[i - 1]!.low === "at")) continue;
+      const after = T[j + 1];
+      // "at Tungata 11 …" is an address, not an organisation; "arrived at X this morning" is a place.
+      if (after?.num && adjacent(text, T[j]!, after)) continue;
+      if (after?.low === "and" && T[i - 1]!.low === "at") continue;
+      if (i > 1 && PLACE_VERBS.has(T[i - 2]!.low)) continue;
       push(
         out,
         "organization",
@@ -835,9 +875,11 @@ const PO_RE =
   /\b(?:(?:PSC|CMR|Unit)[ \t]+\d{3,5},?[ \t]+Box[ \t]+\d{3,5}(?:[ \t,]*\n?[ \t>]*[AFD]PO[ \t]+A[AEP][ \t]+\d{5})?|(?:USNS|USNV|USS|USCGC)[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?(?:[ \t,]*\n?[ \t>]*FPO[ \t]+A[AEP][ \t]+\d{5})?|P\.?[ \t]?O\.?[ \t]?Box[ \t]+\d{1,6}|[AFD]PO[ \t]+A[AEP][ \t]+\d{5})/gi;
 const UNIT_RE = /\b(?:Apt\.?|Apartment|Suite|Ste\.|Flat|Fl\.|Floor)[ \t]+#?\d{1,5}[A-Za-z]?\b/gi;
 const ADDRESS_CUE_RE =
-  /\b(?:address(?:\s+is)?|moved\s+to|live\s+at|lives\s+at|living\s+at|located\s+at|reside\s+at|resides\s+at|ship\s+(?:it\s+)?to|send\s+(?:it|them|a\s+new\s+one|the\s+card)\s+to|deliver(?:ed)?\s+to)\s*[:-]?\s*/gi;
+  /\b(?:address(?:\s+is|\s*:)|lives?\s+on|enter\s+on|drops?\s+you\s+off\s+at|moved\s+to|live\s+at|lives\s+at|living\s+at|located\s+at|reside\s+at|resides\s+at|ship\s+(?:it\s+)?to|send\s+(?:it|them|a\s+new\s+one|the\s+card)\s+to|deliver(?:ed)?\s+to)\s*[:-]?\s*/gi;
+/** "the corner of A and B": both street names, up to the end of the clause. */
+const CORNER_RE = /\bcorner\s+of\s+[^\n,;.?!]{2,60}?\s+and\s+[^\n,;?!]{2,40}?(?=[,;?!]|\.(?:\s|$)|\n|$)/gi;
 const ADDRESS_TRIGGERS =
-  /box|[afd]po\b|us[sn]|apt|apartment|suite|ste\.|flat|fl\.|floor|address|moved|live|located|reside|ship|send|deliver/i;
+  /box|lives? on|enter on|drops? you|[afd]po\b|us[sn]|apt|apartment|suite|ste\.|flat|fl\.|floor|address|moved|live|located|reside|ship|send|deliver/i;
 const FUNCTION_WORDS = new Set([
   "of",
   "and",
@@ -928,8 +970,30 @@ function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): 
         if (FUNCTION_WORDS.has(x.low)) function_ = true;
         if (x.cap) capital = true;
         if (/^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*$/.test(x.low)) month = true;
-        if (words >= 1 && w > k && STREET_SUFFIX.has(x.low) && (x.cap || !capital) && !function_) {
-          add(t.s, x.e, 0.85, "number, street name and street type");
+        if (
+          words === 1 &&
+          (STREET_PREFIX.has(keyOf(x)) || STREET_PREFIX.has(x.low)) &&
+          (x.cap || x.dot || lowerText || x.e - x.s > 2)
+        ) {
+          // "770 26 rue des Lieutenants Thomazo", "69 Av Sidi Lakhmi": number, street type, name.
+          let e = w;
+          for (let v = w + 1; v < T.length && v - w <= 6; v++) {
+            const y = T[v]!;
+            if (y.nl || !adjacent(text, T[v - 1]!, y)) break;
+            e = v;
+            if (y.num) break;
+          }
+          if (e > w) add(t.s, T[e]!.e, 0.8, "number, street type and name");
+          break;
+        }
+        if (words >= 1 && w > k && STREET_SUFFIX.has(keyOf(x)) && (x.cap || !capital) && !function_) {
+          const nx = T[w + 1];
+          add(
+            t.s,
+            nx && nx.num && adjacent(text, x, nx) ? nx.e : x.e,
+            0.85,
+            "number, street name and street type",
+          );
           break;
         }
         if (streetEnding(x) && !function_) {
@@ -948,7 +1012,11 @@ function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): 
       continue;
     }
     // Street type first: "Via Franscini 71", "ul. Słowicza 10", "Rue de Tanger 29".
-    if ((t.cap || t.dot || lowerText) && t.e - t.s <= 12 && STREET_PREFIX.has(t.low)) {
+    if (
+      (t.cap || t.dot || lowerText) &&
+      t.e - t.s <= 12 &&
+      (STREET_PREFIX.has(t.low) || STREET_PREFIX.has(keyOf(t)))
+    ) {
       for (let w = i + 1; w < T.length && w - i <= 5; w++) {
         const x = T[w]!;
         if (x.nl || !adjacent(text, T[w - 1]!, x)) break;
@@ -974,6 +1042,9 @@ function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): 
   UNIT_RE.lastIndex = triggers ? 0 : text.length;
   for (let m = UNIT_RE.exec(text); m !== null; m = UNIT_RE.exec(text))
     add(m.index, m.index + m[0].length, 0.6, "apartment or suite number");
+  CORNER_RE.lastIndex = 0;
+  for (let m = CORNER_RE.exec(text); m !== null; m = CORNER_RE.exec(text))
+    add(m.index, m.index + m[0].length, 0.75, "street corner");
   ADDRESS_CUE_RE.lastIndex = triggers ? 0 : text.length;
   for (let m = ADDRESS_CUE_RE.exec(text); m !== null; m = ADDRESS_CUE_RE.exec(text)) {
     const s = m.index + m[0].length;
@@ -1059,7 +1130,8 @@ function signatureOrg(text: string, addr: Hit, persons: Hit[], out: Hit[]): void
     const words = body.split(/\s+/);
     const allCap = words.every((w) => /^\p{Lu}/u.test(w) || /^(?:and|&|of|de|the|y|und)$/i.test(w));
     const orgish = words.some((w) => ORG_WORDS.has(w.toLowerCase()) || ORG_SUFFIX.has(w.toLowerCase()));
-    if (allCap || orgish) {
+    const personAbove = persons.some((p) => p.end <= la && p.end >= la - 200);
+    if ((allCap && personAbove) || orgish) {
       const s = la + raw.indexOf(body);
       push(out, "organization", s, s + body.length, 0.6, "pii.organization", "company line above an address");
     }

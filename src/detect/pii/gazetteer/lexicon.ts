@@ -93,6 +93,7 @@ expy falls ferry field fields fork forks freeway fwy glen green harbor harbour h
 jct key knoll lake lakes landing manor mount mountain orchard pass passage path pines port prairie
 ranch rapids rest route shore shores spring springs station stream summit trace track turnpike tpke
 union valley village ville vista well wells drove gate broadway esplanade embankment parade rise
+strasse straße gasse weg allee platz gata gatan vej vegen veien laan straat kuja tie katu utca ut ring
 `);
 
 /** Street types written before the name (Romance, Slavic, Hungarian, …) and abbreviations. */
@@ -100,7 +101,7 @@ export const STREET_PREFIX = words(`
 rue via viale vicolo corso piazza piazzetta piazzale largo strada calle carrer camino avenida av avda
 paseo plaza pasaje rua travessa praça praca alameda estrada rodovia ul ulica ulice ulitsa ulitsa utca
 trg namesti náměstí nábřeží bulevar bulevardul strada str calea splaiul chemin route allée allee
-boulevard bd place impasse quai cours rambla passeig ronda cesta aleja osiedle plac
+boulevard bd place impasse quai cours rambla passeig ronda cesta aleja osiedle plac rua rúa c/ carretera vía
 `);
 
 /** Endings of compound street names (German, Dutch, Nordic, Finnish, Hungarian, Czech, …). */
