@@ -12,15 +12,18 @@ export type Severity = "info" | "low" | "medium" | "high" | "critical";
 export type DetectContext = "prompt" | "document" | "output";
 
 /** Policy-level categories. A policy says per category what to do (block, redact, …). */
-export type Category =
-  | "prompt_injection"
-  | "jailbreak"
-  | "pii"
-  | "secret"
-  | "hidden_text"
-  | "obfuscation"
-  | "system_prompt_leak"
-  | "exfiltration";
+export const CATEGORIES = [
+  "prompt_injection",
+  "jailbreak",
+  "pii",
+  "secret",
+  "hidden_text",
+  "obfuscation",
+  "system_prompt_leak",
+  "exfiltration",
+] as const;
+
+export type Category = (typeof CATEGORIES)[number];
 
 export interface Finding {
   /** Detector that produced it: "injection", "pii", "secrets", "unicode", "leakage", "exfiltration". */
