@@ -5,6 +5,7 @@
  */
 import type { Detector } from "./types.js";
 import { createExfiltrationDetector } from "./exfiltration/index.js";
+import { createInjectionDetector } from "./injection/index.js";
 import { createLeakageDetector } from "./leakage/index.js";
 import { createPiiDetector } from "./pii/index.js";
 import { createSecretsDetector } from "./secrets/index.js";
@@ -16,6 +17,7 @@ export type DetectorFactory = (options?: any) => Detector;
 
 export const detectorFactories = {
   unicode: createUnicodeDetector,
+  injection: createInjectionDetector,
   pii: createPiiDetector,
   secrets: createSecretsDetector,
   leakage: createLeakageDetector,

@@ -9,7 +9,7 @@ const DETECT_DIR = join(import.meta.dirname, "../../src/detect");
  * Detector folders whose factory is being written in parallel and not yet registered. An id may
  * stay here only while it is absent from the registry (checked below), so this list cannot rot.
  */
-const PENDING = new Set(["injection"]);
+const PENDING = new Set<string>([]);
 
 /** Folders of src/detect/ whose index.ts exports a `create…Detector` factory. */
 function detectorFolders(): string[] {
