@@ -25,6 +25,7 @@ function secretBlocker(): ResponseStage {
       });
       return {
         maxHoldback: SECRET.length - 1,
+        pending: (channel) => tails.get(channel)?.length ?? 0,
         write(channel, text) {
           const buffer = (tails.get(channel) ?? "") + text;
           if (buffer.includes(SECRET)) return stop();
@@ -213,11 +214,18 @@ describe("the response chain enforces each inspector's hold-back bound", () => {
   it("an inspector keeping more than it declared stops the stream (fail closed)", () => {
     const greedy: ResponseStage = {
       name: "greedy",
-      open: () => ({
-        maxHoldback: 4,
-        write: () => ({ action: "continue", release: "" }),
-        end: () => ({ action: "continue", release: "" }),
-      }),
+      open: () => {
+        let held = 0;
+        return {
+          maxHoldback: 4,
+          pending: () => held,
+          write: (_c, t) => {
+            held += t.length;
+            return { action: "continue", release: "" };
+          },
+          end: () => ({ action: "continue", release: "" }),
+        };
+      },
     };
     const chain = openResponseChain([greedy], ctxFor("openai.chat"))!;
     expect(chain.write(0, "abc").action).toBe("continue");
@@ -230,6 +238,7 @@ describe("the response chain enforces each inspector's hold-back bound", () => {
       name: "upper",
       open: () => ({
         maxHoldback: 0,
+        pending: () => 0,
         write: (_c, t) => ({ action: "continue", release: t.toUpperCase() }),
         end: () => ({ action: "continue", release: "" }),
       }),

@@ -38,16 +38,8 @@ export function openResponseChain(
 ): ResponseInspector | undefined {
   const inspectors = stages.map((s) => s.open(ctx)).filter((i): i is ResponseInspector => i !== undefined);
   if (inspectors.length === 0) return undefined;
-  const held = inspectors.map(() => new Map<number, number>());
-
-  const account = (
-    i: number,
-    channel: number,
-    written: number,
-    released: number,
-  ): ChunkVerdict | undefined => {
-    const pending = (held[i]!.get(channel) ?? 0) + written - released;
-    held[i]!.set(channel, pending);
+  const account = (i: number, channel: number): ChunkVerdict | undefined => {
+    const pending = inspectors[i]!.pending(channel);
     if (pending > inspectors[i]!.maxHoldback || pending < 0) {
       return {
         action: "stop",
@@ -59,12 +51,13 @@ export function openResponseChain(
 
   return {
     maxHoldback: inspectors.reduce((sum, i) => sum + i.maxHoldback, 0),
+    pending: (channel) => inspectors.reduce((sum, i) => sum + i.pending(channel), 0),
     write(channel, text) {
       let carry = text;
       for (let i = 0; i < inspectors.length; i++) {
         const verdict = inspectors[i]!.write(channel, carry);
         if (verdict.action === "stop") return verdict;
-        const broken = account(i, channel, carry.length, verdict.release.length);
+        const broken = account(i, channel);
         if (broken) return broken;
         carry = verdict.release;
       }
@@ -82,7 +75,6 @@ export function openResponseChain(
         const ended = inspectors[i]!.end(channel);
         if (ended.action === "stop") return ended;
         released += ended.release;
-        held[i]!.delete(channel);
         carry = released;
       }
       return { action: "continue", release: carry };

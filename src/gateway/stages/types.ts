@@ -53,12 +53,15 @@ export type ChunkVerdict = { action: "continue"; release: string } | { action: "
  * Per-response state of a response stage, fed the answer's text as it arrives, channel by channel
  * (an OpenAI choice, an Anthropic content block). It may hold back a tail of at most
  * `maxHoldback` UTF-16 units — enough to see a secret split across chunks — and must release the
- * rest at once; `end` releases whatever is held.
+ * rest at once; `end` releases whatever is held. What it releases may differ from what it was fed
+ * (redaction, restored pseudonyms), so it reports what it holds itself (`pending`).
  */
 export interface ResponseInspector {
   readonly maxHoldback: number;
   write(channel: number, text: string): ChunkVerdict;
   end(channel: number): ChunkVerdict;
+  /** UTF-16 units currently held back for the channel. */
+  pending(channel: number): number;
 }
 
 export interface ResponseStage {
