@@ -117,6 +117,8 @@ export interface StreamRestorer {
   push(chunk: string): string;
   /** Returns whatever was held back; call once at the end of the stream. */
   end(): string;
+  /** Characters currently held back (a partial placeholder). */
+  readonly pending: number;
 }
 
 export interface Vault {
@@ -183,6 +185,9 @@ export function createVault(options: VaultOptions = {}): Vault {
     restorer() {
       let held = "";
       return {
+        get pending() {
+          return held.length;
+        },
         push(chunk) {
           const buf = held + chunk;
           held = "";

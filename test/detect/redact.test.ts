@@ -121,6 +121,7 @@ describe("redact: pseudonymise and restore", () => {
     });
     const r = vault.restorer();
     expect(r.push("hello [EMA")).toBe("hello ");
+    expect(r.pending).toBe(4);
     expect(r.push("IL_1] bye")).toBe("jane@a.example bye");
     // Ordinary brackets are not held.
     expect(r.push("see [note 1")).toBe("see [note 1");
