@@ -378,10 +378,10 @@ const NAME_VERBS = new Set([
 
 function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): void {
   const seen = new Set<string>();
-  const covered: [number, number][] = [];
+  const covered = new Set<number>();
   const add = (a: number, b: number, score: number, reason: string) => {
     push(out, "person", T[a]!.s, T[b]!.e, score, "pii.person", reason);
-    covered.push([T[a]!.s, T[b]!.e]);
+    for (let k = a; k <= b; k++) covered.add(T[k]!.s);
     if (b > a) {
       seen.add(keyOf(T[b]!));
       if (T[a]!.low.length > 1) seen.add(keyOf(T[a]!));
@@ -485,12 +485,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
           continue;
         }
         // Two name-shaped capitalised words outside a Title Case heading: "Steffen Mauer".
-        if (
-          j === i + 1 &&
-          nameShaped(text, last) &&
-          !titleCaseLine(T, i) &&
-          !sentenceStart(i) === !sentenceStart(i)
-        ) {
+        if (j === i + 1 && nameShaped(text, last) && !titleCaseLine(T, i)) {
           const common = STOP.has(last.low) || AMBIGUOUS_FIRST.has(key);
           const evidence =
             SUR.has(keyOf(last)) || hasNonAscii(text, t) || hasNonAscii(text, last) || surnameLike(t);
@@ -587,7 +582,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
     for (const t of T) {
       if (!(t.cap || lowerText) || t.num || t.nl || t.e - t.s < 3 || STOP.has(t.low) || !seen.has(keyOf(t)))
         continue;
-      if (covered.some(([a, b]) => t.s < b && a < t.e)) continue;
+      if (covered.has(t.s)) continue;
       push(out, "person", t.s, t.e, 0.7, "pii.person", "repeated name");
     }
   }
@@ -931,6 +926,33 @@ const FUNCTION_WORDS = new Set([
   "items",
   "people",
   "percent",
+  "as",
+  "version",
+  "released",
+  "since",
+  "until",
+  "about",
+  "around",
+  "over",
+  "under",
+  "into",
+  "then",
+  "each",
+  "every",
+  "all",
+  "more",
+  "less",
+  "only",
+  "just",
+  "also",
+  "not",
+  "no",
+  "yes",
+  "if",
+  "so",
+  "but",
+  "up",
+  "down",
   "points",
   "minutes",
   "hours",
@@ -961,7 +983,7 @@ function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): 
         const x = T[w]!;
         if (x.nl || !adjacent(text, T[w - 1]!, x)) break;
         if (x.num) {
-          if (words >= 1 && words <= 4 && !function_ && !month && (capital || x.low.length <= 4)) {
+          if (words >= 1 && words <= 4 && !function_ && !month && (capital || lowerText)) {
             add(t.s, x.e, 0.65, "number, street name, number");
           }
           break;
@@ -1075,6 +1097,47 @@ function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): 
   if (cur) out.push(cur);
 }
 
+/** Overlap queries against a fixed set of spans: sorted starts plus a running maximum of ends. */
+class SpanIndex {
+  private readonly starts: number[];
+  private readonly maxEnd: number[];
+  private readonly spans: Hit[];
+  constructor(spans: readonly Hit[], keep: (h: Hit) => boolean = () => true) {
+    this.spans = spans.filter(keep).sort((a, b) => a.start - b.start);
+    this.starts = this.spans.map((h) => h.start);
+    this.maxEnd = [];
+    let m = -1;
+    for (const h of this.spans) this.maxEnd.push((m = Math.max(m, h.end)));
+  }
+  /** Index of the last span starting before `pos`, or -1. */
+  private before(pos: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    let r = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid]! < pos) {
+        r = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return r;
+  }
+  overlaps(h: { start: number; end: number }): boolean {
+    const k = this.before(h.end);
+    return k >= 0 && this.maxEnd[k]! > h.start;
+  }
+  /** Whether some span ends within [from, to]. */
+  endsWithin(from: number, to: number): boolean {
+    const k = this.before(to);
+    for (let i = k; i >= 0 && i > k - 64; i--) {
+      const e = this.spans[i]!.end;
+      if (e >= from && e <= to) return true;
+    }
+    return false;
+  }
+}
+
 /** Line bounds around `pos`. */
 function lineAt(text: string, pos: number): [number, number] {
   const a = text.lastIndexOf("\n", pos - 1) + 1;
@@ -1116,7 +1179,7 @@ function extendBlock(text: string, h: Hit): void {
 }
 
 /** In a signature or letter head ("Name / Company / Street …"), the short line above the address. */
-function signatureOrg(text: string, addr: Hit, persons: Hit[], out: Hit[]): void {
+function signatureOrg(text: string, addr: Hit, persons: SpanIndex, out: Hit[]): void {
   let [a] = lineAt(text, addr.start);
   if (text.slice(a, addr.start).replace(LINE_PREFIX, "").trim().length > 0) return;
   for (let up = 0; up < 4 && a > 0; up++) {
@@ -1125,12 +1188,12 @@ function signatureOrg(text: string, addr: Hit, persons: Hit[], out: Hit[]): void
     const body = raw.replace(LINE_PREFIX, "").trim();
     a = la;
     if (body.length === 0) continue;
-    if (persons.some((p) => p.start < lb && la < p.end)) continue;
+    if (persons.overlaps({ start: la, end: lb })) continue;
     if (body.length > 48 || /\d|:/.test(body) || body.split(/\s+/).length > 5) return;
     const words = body.split(/\s+/);
     const allCap = words.every((w) => /^\p{Lu}/u.test(w) || /^(?:and|&|of|de|the|y|und)$/i.test(w));
     const orgish = words.some((w) => ORG_WORDS.has(w.toLowerCase()) || ORG_SUFFIX.has(w.toLowerCase()));
-    const personAbove = persons.some((p) => p.end <= la && p.end >= la - 200);
+    const personAbove = persons.endsWithin(la - 200, la);
     if ((allCap && personAbove) || orgish) {
       const s = la + raw.indexOf(body);
       push(out, "organization", s, s + body.length, 0.6, "pii.organization", "company line above an address");
@@ -1153,9 +1216,16 @@ export function findEntities(text: string, out: Hit[], kinds: ReadonlySet<string
   if (kinds.has("person")) findPersons(text, T, persons, lowerText);
   for (const h of addresses) extendBlock(text, h);
   // A name inside an address is a street or town name ("Via Franscini 71", "Victor Hugo 12").
-  const inAddress = (h: Hit) => addresses.some((a) => h.start < a.end && a.start < h.end);
-  const keptPersons = persons.filter((p) => !inAddress(p));
-  if (kinds.has("organization")) for (const a of addresses) signatureOrg(text, a, keptPersons, orgs);
+  const addrIndex = new SpanIndex(addresses);
+  const inAddress = (h: Hit) => addrIndex.overlaps(h);
+  // A name inside an organisation name is part of the firm ("Clark, Romero and Hall").
+  const orgIndex = new SpanIndex(orgs, (o) => o.score >= 0.7);
+  const inOrg = (h: Hit) => orgIndex.overlaps(h);
+  const keptPersons = persons.filter((p) => !inAddress(p) && !inOrg(p));
+  if (kinds.has("organization")) {
+    const personIndex = new SpanIndex(keptPersons);
+    for (const a of addresses) signatureOrg(text, a, personIndex, orgs);
+  }
   if (kinds.has("street_address")) out.push(...addresses);
   out.push(...orgs.filter((o) => !inAddress(o)), ...keptPersons);
 }

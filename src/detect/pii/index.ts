@@ -106,25 +106,44 @@ function wantView(view: TextView, original: string, views: ReadonlySet<string>):
   return views.has(view.origin);
 }
 
-/** Drops lower-priority hits that overlap a kept exclusive hit. Input is mutated (sorted). */
+/**
+ * Drops lower-priority hits that overlap a kept exclusive hit (or a kept hit of the same kind).
+ * Overlaps only happen inside clusters of hits whose spans chain together, so the text is swept
+ * once in start order and the priority rule runs within each (small) cluster: O(n log n).
+ */
 function resolve(hits: Hit[]): Hit[] {
-  hits.sort(
-    (a, b) => (PRIORITY[a.kind] ?? 99) - (PRIORITY[b.kind] ?? 99) || b.score - a.score || a.start - b.start,
-  );
-  const kept: Hit[] = [];
-  for (const h of hits) {
-    let drop = false;
-    for (const k of kept) {
-      if (h.start < k.end && k.start < h.end) {
-        if (k.kind === h.kind || EXCLUSIVE.has(k.kind)) {
-          drop = true;
-          break;
-        }
-      }
+  hits.sort((a, b) => a.start - b.start);
+  const out: Hit[] = [];
+  let i = 0;
+  while (i < hits.length) {
+    let j = i + 1;
+    let end = hits[i]!.end;
+    while (j < hits.length && hits[j]!.start < end) {
+      end = Math.max(end, hits[j]!.end);
+      j++;
     }
-    if (!drop) kept.push(h);
+    if (j - i === 1) out.push(hits[i]!);
+    else {
+      const cluster = hits
+        .slice(i, j)
+        .sort(
+          (a, b) =>
+            (PRIORITY[a.kind] ?? 99) - (PRIORITY[b.kind] ?? 99) || b.score - a.score || a.start - b.start,
+        );
+      const kept: Hit[] = [];
+      for (const h of cluster) {
+        if (
+          !kept.some(
+            (k) => h.start < k.end && k.start < h.end && (k.kind === h.kind || EXCLUSIVE.has(k.kind)),
+          )
+        )
+          kept.push(h);
+      }
+      out.push(...kept.sort((a, b) => a.start - b.start));
+    }
+    i = j;
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return out;
 }
 
 export function createPiiDetector(options: PiiOptions = {}): Detector {

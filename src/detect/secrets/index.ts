@@ -157,13 +157,37 @@ export function createSecretsDetector(options: SecretsOptions = {}): Detector {
       }
     }
     // A generic rule gives way to a specific rule on the same text; among overlapping hits of one
-    // kind of rule the first (longest at equal start) stays.
-    const specific = hits.filter((h) => !h.rule.generic);
-    const kept: RawHit[] = [];
+    // class (specific or generic) the first, longest one stays. One sweep in start order.
     hits.sort((x, y) => x.start - y.start || y.end - x.end);
+    const specific = hits.filter((h) => !h.rule.generic);
+    const starts = specific.map((h) => h.start);
+    const maxEnd: number[] = [];
+    let m = -1;
+    for (const h of specific) maxEnd.push((m = Math.max(m, h.end)));
+    const overlapsSpecific = (h: RawHit): boolean => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      let k = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid]! < h.end) {
+          k = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      return k >= 0 && maxEnd[k]! > h.start;
+    };
+    const kept: RawHit[] = [];
+    let specificEnd = -1;
+    let genericEnd = -1;
     for (const h of hits) {
-      if (h.rule.generic && specific.some((s) => s.start < h.end && h.start < s.end)) continue;
-      if (kept.some((k) => k.rule.generic === h.rule.generic && k.start < h.end && h.start < k.end)) continue;
+      if (h.rule.generic) {
+        if (h.start < genericEnd || overlapsSpecific(h)) continue;
+        genericEnd = h.end;
+      } else {
+        if (h.start < specificEnd) continue;
+        specificEnd = h.end;
+      }
       kept.push(h);
     }
     return kept;

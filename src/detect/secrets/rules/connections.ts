@@ -52,8 +52,9 @@ export const connectionRules: SecretRule[] = [
     id: "conn.uri_credentials",
     kind: "connection_string_password",
     description: "Password inside a URI's userinfo (database, broker, cache, FTP, HTTP basic-auth URL)",
+    // Anchored on "://" (cheap to find); the scheme is checked by a look-behind only there.
     pattern: new RegExp(
-      `(?<![\\w+.-])(?:${URI_SCHEMES}):\\/\\/([^\\s:/?#@"'<>\`]{1,128}):([^\\s/?#"'<>\`]{1,128}?)@(?=[\\w\\[%.-])`,
+      `(?<=(?<![\\w+.-])(?:${URI_SCHEMES})):\\/\\/([^\\s:/?#@"'<>\`]{1,128}):([^\\s/?#"'<>\`]{1,128}?)@(?=[\\w\\[%.-])`,
       "gi",
     ),
     group: 2,

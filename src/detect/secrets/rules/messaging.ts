@@ -59,7 +59,14 @@ export const messagingRules: SecretRule[] = [
     id: "mailchimp.api_key",
     kind: "mailchimp_api_key",
     description: "Mailchimp API key (32 hex + data-centre suffix -usN)",
-    pattern: /(?<![\w])[0-9a-f]{32}-us\d{1,2}(?![\w])/g,
+    // Anchored on the literal "-us<n>" data-centre suffix; the 32 hex before it are checked in code.
+    pattern: /-us\d{1,2}(?![\w])/g,
+    extract: (m, text) => {
+      const s = m.index - 32;
+      if (s < 0 || !/^[0-9a-f]{32}$/.test(text.slice(s, m.index))) return null;
+      if (s > 0 && /\w/.test(text[s - 1]!)) return null;
+      return { start: s, end: m.index + m[0].length };
+    },
     keywords: ["-us"],
     severity: "high",
     tp: [tc(`MAILCHIMP_KEY=${S(HEX, 32, "mc1")}-us14`, "env")],
