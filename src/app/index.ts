@@ -1,11 +1,13 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { Logger } from "pino";
-import { loadConfigFile, loadEmbeddedConfig, type LoadedConfig } from "../config/index.js";
+import { loadConfigFile, loadEmbeddedConfig, resolvePath, resolveSecret, type LoadedConfig } from "../config/index.js";
 import { EventBus } from "../events/index.js";
 import { createGateway, KeyService, type Gateway } from "../gateway/index.js";
+import { createSiemSubscribers } from "../siem/index.js";
 import { openSqliteStore, type Store } from "../store/index.js";
 import { ensureDataDir, loadServerSecret, sqliteFile } from "./data-dir.js";
+import { buildGuardStages } from "./guards.js";
 import { bootstrapAdminKey } from "./keys.js";
 import { createLogger } from "./logger.js";
 
@@ -63,8 +65,23 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     },
   });
   bus.subscribe({ name: "store", flushDelayMs: 20, handle: (batch) => store.appendEvents(batch) });
+  // SIEM exporters (docs/siem.md): each a durable subscriber; bad settings or secrets stop start-up here.
+  const siem = createSiemSubscribers(config.siem.exporters, {
+    dataDir,
+    resolveSecret: (ref, where) => resolveSecret(ref, loaded.baseDir, where),
+    resolvePath: (path) => resolvePath(path, loaded.baseDir),
+  });
+  for (const exporter of siem) bus.subscribe(exporter);
 
-  const gateway = await createGateway({ config, baseDir: loaded.baseDir, logger, store, bus, serverSecret });
+  const gateway = await createGateway({
+    config,
+    baseDir: loaded.baseDir,
+    logger,
+    store,
+    bus,
+    serverSecret,
+    stages: buildGuardStages(config, logger),
+  });
   await bootstrapAdminKey(gateway.runtime.keyService, logger, env.PORTCULLIS_ADMIN_KEY);
   await gateway.runtime.keys.refresh(true);
 
@@ -89,6 +106,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         const flushed = await bus.drain(config.server.shutdownGraceMs);
         if (!flushed)
           logger.error({ pending: bus.stats() }, "shutdown: some security events could not be flushed");
+        await Promise.all(siem.map((exporter) => exporter.close()));
         await store.close();
         logger.info("portcullis gateway stopped");
       })();

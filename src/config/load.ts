@@ -1,8 +1,9 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { configSchema, type Config } from "./schema.js";
+import { policySchema, type PolicyConfig } from "./sections/policy.js";
 
 /** A configuration that cannot be used, with one precise line per problem. */
 export class ConfigError extends Error {
@@ -65,7 +66,66 @@ export function parseConfigText(text: string, source: string): LoadedConfig {
 function validate(raw: unknown, source: string, baseDir: string): LoadedConfig {
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(source, result.error.issues.map(describeIssue));
-  return { config: result.data, source, baseDir, warnings: collectWarnings(result.data) };
+  const config = result.data;
+  if (config.policyDir) config.policies.push(...loadPolicyDir(resolvePath(config.policyDir, baseDir)));
+  const names = new Set<string>();
+  for (const policy of config.policies) {
+    if (names.has(policy.name))
+      throw new ConfigError(source, [`policies: the name "${policy.name}" is used twice`]);
+    names.add(policy.name);
+  }
+  return { config, source, baseDir, warnings: collectWarnings(config) };
+}
+
+/** True for the policy test files that live beside policies (`portcullis policy test`). */
+export function isPolicyTestFile(name: string): boolean {
+  return /\.test\.ya?ml$/.test(name);
+}
+
+/**
+ * Policies from a folder: every `*.yaml` / `*.yml` except `*.test.yaml`, each holding one policy,
+ * a list of them, or `{ policies: [...] }`. Problems name the file.
+ */
+export function loadPolicyDir(dir: string): PolicyConfig[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir)
+      .filter((n) => /\.ya?ml$/.test(n) && !isPolicyTestFile(n))
+      .sort();
+  } catch (error) {
+    throw new ConfigError(dir, [
+      `cannot read the policy folder: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    ]);
+  }
+  const policies: PolicyConfig[] = [];
+  for (const name of names) {
+    const file = resolve(dir, name);
+    const doc = parseDocument(readFileSync(file, "utf8"), { uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new ConfigError(
+        file,
+        doc.errors.map((e) => `YAML ${e.message.split("\n")[0]}`),
+      );
+    }
+    const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    const list = Array.isArray(raw)
+      ? raw
+      : raw && typeof raw === "object" && "policies" in raw
+        ? (raw as { policies: unknown }).policies
+        : [raw];
+    if (!Array.isArray(list)) throw new ConfigError(file, ["policies: expected a list"]);
+    list.forEach((item, index) => {
+      const parsed = policySchema.safeParse(item);
+      if (!parsed.success) {
+        throw new ConfigError(
+          file,
+          parsed.error.issues.map((issue) => describeIssue({ ...issue, path: [index, ...issue.path] })),
+        );
+      }
+      policies.push(parsed.data);
+    });
+  }
+  return policies;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

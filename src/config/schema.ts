@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { guardsSectionSchema } from "./sections/guards.js";
+import { policySchema } from "./sections/policy.js";
 
 /**
  * The configuration schema. Every field says why it exists; every object is strict so that a
@@ -156,6 +158,12 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: true, requireAuth: false }),
+    /** Inbound and outbound inspection. */
+    guards: guardsSectionSchema.default({ enabled: true }),
+    /** Policies as code (docs/policies.md); the shipped default policy applies when there are none. */
+    policies: z.array(policySchema).default([]),
+    /** A folder of policy files (*.yaml), added to `policies`; `*.test.yaml` files hold policy tests. */
+    policyDir: z.string().optional(),
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), providerSchema),
     models: z.array(modelSchema).min(1),
   })

@@ -27,6 +27,9 @@ export interface EventFinding {
   direction?: "prompt" | "document" | "output";
   span?: [number, number];
   evidence?: string;
+  /** What the policy did about it ("block", "redact", …; "monitor:block" when only recorded). */
+  action?: string;
+  policy?: string;
 }
 
 export interface SecurityEvent {

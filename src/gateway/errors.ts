@@ -68,6 +68,16 @@ export const ERRORS = {
     type: "invalid_request_error",
     message: "Send the body as application/json.",
   },
+  PCX_POLICY_BLOCKED: {
+    status: 403,
+    type: "permission_error",
+    message: "The request was blocked by policy.",
+  },
+  PCX_OUTPUT_BLOCKED: {
+    status: 403,
+    type: "permission_error",
+    message: "The model's answer was blocked by policy.",
+  },
   PCX_UPSTREAM_UNAVAILABLE: {
     status: 502,
     type: "api_error",

@@ -3,6 +3,7 @@ import type { DecisionAction, EventFinding } from "../../events/index.js";
 import type { Identity } from "../auth/index.js";
 import type { ErrorShape, GatewayError } from "../errors.js";
 import type { ApiKind, Provider } from "../providers/index.js";
+import type { GuardState } from "../guards/state.js";
 import type { Usage } from "../streaming/formats.js";
 
 export interface ResolvedModel {
@@ -33,6 +34,8 @@ export interface RequestContext {
   findings: EventFinding[];
   decision: { action: DecisionAction; reasons: string[]; monitorOnly: boolean };
   usage: Usage;
+  /** Set by the inbound guards; read by the outbound ones. */
+  guard?: GuardState;
 }
 
 /**
