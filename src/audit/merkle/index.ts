@@ -1,0 +1,11 @@
+export { EMPTY_ROOT, HASH_BYTES, hashChildren, hashLeaf, sha256, type Hash } from "./hash.js";
+export { Frontier } from "./frontier.js";
+export {
+  consistencyProof,
+  inclusionProof,
+  inclusionProofLength,
+  subtreeRoot,
+  verifyConsistency,
+  verifyInclusion,
+  type ProofCheck,
+} from "./proofs.js";
