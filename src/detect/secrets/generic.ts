@@ -337,13 +337,17 @@ const PLACEHOLDERS = new Set([
 
 /** Substrings that mark a placeholder value. */
 const PLACEHOLDER_PARTS =
-  /your[_\-. ]?|_here|-here|example|placeholder|changeme|change_me|replace[_-]?me|dummy|sample|redacted|fake|xxxx|<|>|\$\{|\{\{|%\(|\$\(|^\$[A-Za-z_]|^%[A-Za-z_]+%$|^@[a-z]|^env[.:[(]|process\.env|os\.environ|getenv|system\.getenv|config\.|settings\.|secrets\.|vault:|^\[|^\*+$|\bnull\b|\bundefined\b|^\/|^\.\/|^~\/|\.(?:pem|key|crt|txt|json|yaml|yml|env|p12|pfx|jks)$/i;
+  /your[_\-. ]?|_here|-here|example|placeholder|changeme|change_me|replace[_-]?me|dummy|sample|redacted|fake|xxxx|<|>|\$\{|\{\{|%\(|\$\(|^\$[A-Za-z_]|^%[A-Za-z_]+%$|^@[a-z]|^env[.:[(]|process\.env|os\.environ|getenv|system\.getenv|config\.|settings\.|secrets\.|vault:|^\[|^\*+$|\bnull\b|\bundefined\b|^\/|^\.\/|^~\/|\.(?:pem|key|crt|txt|json|yaml|yml|env|p12|pfx|jks|js|ts|py|md|html|svg|png)$/i;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CHECKSUM_CONTEXT =
   /(?:sha\d*|md5|checksum|integrity|digest|hash|commit|revision|etag|fingerprint|resolved)/i;
 const LOCKFILE_MARKERS = ["lockfileVersion", "# yarn lockfile", "[[package]]", "integrity sha", "checksum ="];
-const IDENT_VALUE = /^[A-Za-z_$][\w$]*(?:(?:\.|->|::)[A-Za-z_$][\w$]*)+(?:\(\))?$/;
+/** `config.db.password`, `self.token`, `obj->key()`: short identifier segments (a JWT's are long). */
+const IDENT_VALUE = /^[A-Za-z_$][\w$]{0,40}(?:(?:\.|->|::)[A-Za-z_$][\w$]{0,40})+(?:\(\))?$/;
+const VERSION = /^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?$/;
+/** A value that ends in a credential word is a name for one ("ArrowToken$1", "secretKeyRef"). */
+const CODE_WORD = /(?:Token|Secret|Password|Passwd|Key|Keys|Credentials?)(?:\$\d+)?$/;
 const NUMERIC = /^[+-]?\d+(?:\.\d+)?[a-z]{0,2}$/i;
 const DATE_VALUE = /^\d{4}-\d{2}-\d{2}/;
 
@@ -403,7 +407,12 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   // Keyword inside a longer lower-case word: "monkey", "compass", "turkey".
   if (isLower(prev) && isLower(first) && keyword !== "api") {
     const stem = text.slice(ns, kwStart).toLowerCase();
-    if (!COMPOUND_STEMS.some((s) => stem.endsWith(s))) return null;
+    // "speechtextaccess-<token>": an unknown stem is accepted only right before an operator or dash,
+    // and then the value has to pass the stricter checks of a weak assignment.
+    const op = text.charCodeAt(kwEnd);
+    const joined = op === 45 || op === 61 || op === 58;
+    if (!COMPOUND_STEMS.some((s) => stem.endsWith(s)) && !(joined && keyword !== "pass" && keyword !== "pwd"))
+      return null;
   }
   // Keyword continuing into a longer word: "keyboard", "tokenizer", "passenger", "secretary".
   const nextC = text.charCodeAt(kwEnd);
@@ -440,7 +449,8 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   if (two.startsWith("===") || two.startsWith("!==")) p += 3;
   else if (/^(?::=|=>|->|==|!=|<-)/.test(two)) p += 2;
   else if (two[0] === "=" || two[0] === ":") p += 1;
-  else if (two[0] === "," && nameQuoted) p += 1;
+  else if (two[0] === "," && nameQuoted && /[A-Z_]/.test(name))
+    p += 1; // ('API_KEY', 'value')
   else if (/^value\s{0,2}=/.test(text.slice(p, p + 9)) && closers > 0) p = text.indexOf("=", p) + 1;
   else if (/^is\s/i.test(text.slice(p, p + 3)) && sp > 0) {
     p += 2;
@@ -534,10 +544,16 @@ function judgePassword(text: string, a: Assignment): number | null {
   if (!a.quoted && /^[A-Za-z_$][\w$]*$/.test(value) && (a.after === 59 || a.after === 41 || a.after === 44))
     return null;
   if (!a.quoted && /[[(]/.test(value)) return null;
+  if (VERSION.test(value) || CODE_WORD.test(value) || /^[!&|]|[(){};]/.test(value)) return null;
+  if ((value.match(/ /g)?.length ?? 0) >= 2) return null; // a sentence, not a password
+  // The bare word "pass" is common in prose ("validation pass: valid"): its value needs a digit or symbol.
+  if (/(?:^|[^a-z])pass$/i.test(a.name) && !/[^A-Za-z]/.test(value)) return null;
   if (a.weakOp) {
-    // "password pass123" (netrc) or "the password is 'x'": needs digits or symbols, or quotes.
+    // "password pass123" (netrc) or "the password is 'x'": needs digits or symbols, or quotes; the
+    // bare word "pass" ("pass `fetch` to …") needs a real operator.
     const k = classes(value);
     if (!a.quoted && !(k.digit || k.symbol)) return null;
+    if (/^pass$/i.test(a.name) || /[=<>]/.test(value)) return null;
   }
   if (entropy(value) < 1.5) return null;
   return a.weakOp ? 0.6 : 0.7;
@@ -549,7 +565,11 @@ function judgeToken(text: string, a: Assignment): number | null {
   const words = splitWords(a.name);
   if (value.length < 10 || value.length > 2048) return null;
   if (isPlaceholder(value, a.name)) return null;
-  if (IDENT_VALUE.test(value) || NUMERIC.test(value) || DATE_VALUE.test(value)) return null;
+  if (IDENT_VALUE.test(value) || NUMERIC.test(value) || DATE_VALUE.test(value) || VERSION.test(value))
+    return null;
+  // Machine tokens have no spaces, and a value naming a type or a variable is code.
+  if (/\s/.test(value) || CODE_WORD.test(value) || /[(){};]/.test(value)) return null;
+  if (/\d{4}-\d{2}-\d{2}/.test(value)) return null; // dated identifiers ("token-counting-2024-11-01")
   if (/^https?:\/\//i.test(value) && !/:\/\/[^/\s:@]+:[^/\s@]+@/.test(value)) return null;
   if (value.includes("(") || (!a.quoted && value.includes("[")) || /^[\w.+-]+@[\w-]+\.[\w.]+$/.test(value))
     return null;
@@ -580,6 +600,9 @@ function judgeToken(text: string, a: Assignment): number | null {
     return null;
   const k = classes(value);
   if (!k.digit && !(k.upper && k.lower)) return null;
+  // Identifiers without digits ("regeneratorKeys", "cleanupProjectsAndScriptInfos") are code; a
+  // random 20+ character key has no digit with probability under 3 %, and base64 ones carry +/=_-.
+  if (!k.digit && !(value.length >= 20 && /[+/=_-]/.test(value))) return null;
   const h = entropy(value);
   if (a.weakOp) {
     // Slugs of lower-case words joined by dashes ("secret-management-2024") are names, not keys.

@@ -15,6 +15,8 @@ export const cloudRules: SecretRule[] = [
     keywords: ["akia", "asia", "abia", "acca", "a3t"],
     severity: "medium",
     score: 0.8,
+    // AWS documentation writes its example key ids with EXAMPLE at the end.
+    validate: (s) => !s.endsWith("EXAMPLE"),
     tp: [
       tc(`aws_access_key_id = AKIA${S(BASE32, 16, "aws1")}`, "IAM user key id in a credentials file"),
       tc(`"AccessKeyId": "ASIA${S(BASE32, 16, "aws2")}"`, "temporary STS key id"),
@@ -23,6 +25,7 @@ export const cloudRules: SecretRule[] = [
       tc("AKIAIOSFODNN7", "too short"),
       tc(`AKIA${S(BASE32, 16, "aws3").toLowerCase()}`, "lower case is not the format"),
       tc(`XAKIA${S(BASE32, 16, "aws4")}`, "embedded in a longer word"),
+      tc("AKIAIOSFODNN7EXAMPLE", "AWS documentation example"),
     ],
   },
   {

@@ -65,6 +65,9 @@ export const connectionRules: SecretRule[] = [
       if (!realPassword(pw)) return false;
       // Plain http(s) userinfo is rarer and more often a template; lower confidence.
       const scheme = text.slice(Math.max(0, i - 200), i).match(/([a-z0-9+:]+):\/\/[^\s]*$/i)?.[1] ?? "";
+      // RFC 2606 documentation hosts (example.com/.org/.net): reported at the lowest confidence.
+      const host = text.slice(i + pw.length + 1, i + pw.length + 80).match(/^[^\s/:?#]*/)?.[0] ?? "";
+      if (/(?:^|\.)example\.(?:com|org|net)$/i.test(host)) return 0.5;
       return /^(?:https?|wss?)$/i.test(scheme) ? 0.75 : 0.9;
     },
     tp: [
