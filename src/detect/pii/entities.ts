@@ -351,6 +351,29 @@ const VOCATIVE_NEXT = new Set([
   "why",
 ]);
 
+/** Verbs whose subject is a person ("Dexter lives on …", "Alvir spent a year …"). */
+const PERSON_VERBS = new Set([
+  "lives",
+  "lived",
+  "spent",
+  "said",
+  "says",
+  "told",
+  "asked",
+  "replied",
+  "married",
+  "died",
+  "wrote",
+  "wants",
+  "loves",
+  "likes",
+  "joined",
+  "works",
+  "worked",
+  "went",
+  "thinks",
+  "believes",
+]);
 const NAME_VERBS = new Set([
   "is",
   "was",
@@ -401,18 +424,18 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
   const listNames = new Set<number>();
   for (let i = 0; i + 2 < T.length; i++) {
     const t = T[i]!;
-    if (!t.cap || t.num) continue;
+    if (!(t.cap || lowerText) || t.num || t.nl) continue;
     let k = i;
     let known = 0;
     const items: number[] = [];
-    while (k < T.length && T[k]!.cap && items.length < 20) {
+    while (k < T.length && (T[k]!.cap || lowerText) && !T[k]!.num && !T[k]!.nl && items.length < 20) {
       items.push(k);
       if (FIRST.has(keyOf(T[k]!))) known++;
       const nx = T[k + 1];
       if (nx === undefined) break;
       const sep = text.slice(T[k]!.e, nx.s);
       if (sep === ", " || sep === ",") k++;
-      else if (nx.low === "and" && T[k + 2]?.cap) k += 2;
+      else if (nx.low === "and" && (T[k + 2]?.cap || lowerText)) k += 2;
       else break;
     }
     if (items.length >= 3 && known >= 2) for (const x of items) listNames.add(x);
@@ -433,7 +456,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
       prev !== undefined &&
       !prev.nl &&
       NAME_LABELS.has(prev.low) &&
-      /^:[ \t]*$/.test(text.slice(prev.e, t.s))
+      /^[:?][ \t]*$/.test(text.slice(prev.e, t.s))
     ) {
       const j = extendName(text, T, i);
       add(i, j, 0.85, "value of a name field");
@@ -441,7 +464,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
       continue;
     }
     // 1. Title + name: "Mr. Matthews", "Dr. Burke", "Mrs. Diana Usamov".
-    if ((t.cap || lowerText) && i + 1 < T.length && TITLES.has(t.low)) {
+    if ((t.cap || lowerText || t.dot) && i + 1 < T.length && TITLES.has(t.low)) {
       const nx = T[i + 1]!;
       if (!nx.nl && (nx.cap || (lowerText && !nx.num)) && !STOP.has(nx.low)) {
         const j = lowerText && !nx.cap ? i + 1 : extendName(text, T, i + 1);
@@ -517,7 +540,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
           sentenceStart(i) &&
           nx &&
           NAME_VERBS.has(nx.low) &&
-          (surnameLike(t) || hasNonAscii(text, t) || FIRST.has(key))
+          (PERSON_VERBS.has(nx.low) || surnameLike(t) || hasNonAscii(text, t) || FIRST.has(key))
         ) {
           add(i, i, 0.55, "capitalised name before a verb");
           continue;
@@ -1202,6 +1225,46 @@ function signatureOrg(text: string, addr: Hit, persons: SpanIndex, out: Hit[]): 
   }
 }
 
+/** The top line of a signature or letter head above an address: two or three name-shaped words. */
+function signaturePerson(text: string, addr: Hit, persons: SpanIndex, orgs: SpanIndex, out: Hit[]): void {
+  let [a] = lineAt(text, addr.start);
+  if (text.slice(a, addr.start).replace(LINE_PREFIX, "").trim().length > 0) return;
+  let candidate: [number, number] | undefined;
+  for (let up = 0; up < 4 && a > 0; up++) {
+    const [la, lb] = lineAt(text, a - 1);
+    a = la;
+    const raw = text.slice(la, lb);
+    const body = raw.replace(LINE_PREFIX, "").trim();
+    if (body.length === 0) continue;
+    if (body.length > 40 || /[\d:@]/.test(body)) break;
+    const words = body.split(/\s+/);
+    const s = la + raw.indexOf(body);
+    if (
+      words.length >= 2 &&
+      words.length <= 4 &&
+      words.every(
+        (w) => /^\p{Lu}[\p{L}'’-]*\.?$/u.test(w) && !STOP.has(w.toLowerCase().replace(/\.$/, "")),
+      ) &&
+      !words.some((w) => ORG_WORDS.has(w.toLowerCase()) || ORG_SUFFIX.has(w.toLowerCase()))
+    )
+      candidate = [s, s + body.length];
+  }
+  if (
+    candidate &&
+    !persons.overlaps({ start: candidate[0], end: candidate[1] }) &&
+    !orgs.overlaps({ start: candidate[0], end: candidate[1] })
+  )
+    push(
+      out,
+      "person",
+      candidate[0],
+      candidate[1],
+      0.7,
+      "pii.person",
+      "name line at the head of an address block",
+    );
+}
+
 /** Person names, street addresses and organisations. */
 export function findEntities(text: string, out: Hit[], kinds: ReadonlySet<string>): void {
   if (text.length === 0) return;
@@ -1225,6 +1288,11 @@ export function findEntities(text: string, out: Hit[], kinds: ReadonlySet<string
   if (kinds.has("organization")) {
     const personIndex = new SpanIndex(keptPersons);
     for (const a of addresses) signatureOrg(text, a, personIndex, orgs);
+  }
+  if (kinds.has("person")) {
+    const personIndex = new SpanIndex(keptPersons);
+    const orgIndex2 = new SpanIndex(orgs);
+    for (const a of addresses) signaturePerson(text, a, personIndex, orgIndex2, keptPersons);
   }
   if (kinds.has("street_address")) out.push(...addresses);
   out.push(...orgs.filter((o) => !inAddress(o)), ...keptPersons);

@@ -16,7 +16,8 @@ judge justice hon senator sen rep governor gov president mayor rabbi imam sheikh
 
 /** Words just before a name: "Dear X", "says X", "name is X". */
 export const PERSON_CUES = words(`
-dear hi hello hey thanks thank regards cheers sincerely says said asked told wrote replied
+dear hi hello hey thanks thank regards cheers sincerely says said asked told wrote replied i'm im am
+producer director directed starring featuring
 named called signed cc attn attention contact ask
 `);
 
