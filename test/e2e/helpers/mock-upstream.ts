@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
  * A scriptable OpenAI-compatible upstream for fault tests. The upstream model name picks the
  * behaviour: ok, midstream (dies after two chunks), hang (never answers), nodone (stream without
  * [DONE]), slow (a chunk every 50 ms), e500 / e429 / e401, leak (echoes the request headers in
- * an error, to prove the gateway scrubs provider keys).
+ * an error, to prove the gateway scrubs provider keys), echo (answers with the last user message).
  */
 export interface RecordedRequest {
   path: string;
@@ -123,9 +123,16 @@ export async function startMockUpstream(): Promise<MockUpstream> {
           res.writeHead(200, { "content-type": "application/json" });
           return res.end("this is not json");
       }
-      if (!stream) return json(200, completion(model, "Hello from the mock."));
+      // "echo" answers with the last user message as received: tests see what the upstream saw.
+      const messages = Array.isArray(body.messages)
+        ? (body.messages as { role: string; content: unknown }[])
+        : [];
+      const lastUser = String(messages.filter((m) => m.role === "user").at(-1)?.content ?? "");
+      const answer = model === "echo" ? lastUser : "Hello from the mock.";
+      if (!stream) return json(200, completion(model, answer));
       res.writeHead(200, { "content-type": "text/event-stream" });
-      const parts = ["Hello", " from", " the", " mock", "."];
+      const parts =
+        model === "echo" ? (answer.match(/\s*\S+/g) ?? []) : ["Hello", " from", " the", " mock", "."];
       if (model === "midstream") {
         res.write(chunk(model, parts[0]!));
         res.write(chunk(model, parts[1]!));

