@@ -12,6 +12,7 @@ import { bootstrapAdminKey } from "./keys.js";
 import { createLogger } from "./logger.js";
 
 export { BootstrapError } from "./keys.js";
+export { PolicyTools, type Explanation, type PolicyTestResult } from "./policy-tools.js";
 export { ConfigError, loadConfigFile } from "../config/index.js";
 export { parseExpiry, KeyService, KeyTransitionError, keyJson } from "../gateway/index.js";
 

@@ -85,5 +85,35 @@ export function buildProgram(): Command {
       process.exitCode = await detect(opts);
     });
 
+  const policy = program.command("policy").description("test and explain policies");
+  policy
+    .command("test [dir]")
+    .description("run the policy test cases (*.test.yaml) beside the policies in DIR (default: policies)")
+    .addOption(format())
+    .action(async (dir: string | undefined, opts) => {
+      const { policyTest } = await import("./commands/policy/index.js");
+      process.exitCode = await policyTest({ dir: dir ?? "policies", ...opts });
+    });
+  policy
+    .command("explain")
+    .description("show which detectors and policy rules fire on a text, and why")
+    .requiredOption("--text <text>", "the text to inspect")
+    .option("--key <id>", "key id the text comes from (per-key policies and exceptions)", "key_explain")
+    .option("--team <team>", "team of the key", "default")
+    .option("--model <model>", "model the text is sent to", "demo-chat")
+    .addOption(
+      new Option("--direction <direction>", "where the text is")
+        .choices(["prompt", "document", "output"])
+        .default("prompt"),
+    )
+    .option("--system-prompt <text>", "the system prompt, for output leaks")
+    .option("--config <file>", "take the policies from this configuration file")
+    .option("--policy-dir <dir>", "take the policies from this folder (default: policies)")
+    .addOption(format())
+    .action(async (opts) => {
+      const { policyExplain } = await import("./commands/policy/index.js");
+      process.exitCode = await policyExplain(opts);
+    });
+
   return program;
 }

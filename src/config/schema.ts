@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { secretRef } from "./secret-ref.js";
 import { guardsSectionSchema } from "./sections/guards.js";
 import { policySchema } from "./sections/policy.js";
+import { siemSectionSchema } from "./sections/siem.js";
 
 /**
  * The configuration schema. Every field says why it exists; every object is strict so that a
@@ -8,9 +10,7 @@ import { policySchema } from "./sections/policy.js";
  */
 
 /** Secrets are references, never literals: the config file can be committed and reviewed. */
-export const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, {
-  message: "expected a secret reference like env:NAME or file:/path/to/secret (never the secret itself)",
-});
+export { secretRef };
 
 const durationMs = (fallback: number) => z.number().int().positive().max(3_600_000).default(fallback);
 
@@ -164,6 +164,8 @@ export const configSchema = z
     policies: z.array(policySchema).default([]),
     /** A folder of policy files (*.yaml), added to `policies`; `*.test.yaml` files hold policy tests. */
     policyDir: z.string().optional(),
+    /** SIEM exporters (docs/siem.md). */
+    siem: siemSectionSchema.default({ exporters: [] }),
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), providerSchema),
     models: z.array(modelSchema).min(1),
   })
