@@ -180,7 +180,7 @@ insurance trust fund funds studios studio entertainment productions records publ
 international global worldwide unlimited hospital clinic council committee commission ministry
 department authority orchestra club league federation union cooperative brands foods restaurants
 hotels resorts realty properties construction engineering energy electric power telecom
-communications analytics robotics dynamics digital interactive games computing supercomputing
+communications analytics robotics dynamics digital interactive games computing
 `);
 
 /** Words that introduce an organisation: "works at X", "joined X". */

@@ -154,7 +154,7 @@ export const forgeRules: SecretRule[] = [
     id: "buildkite.token",
     kind: "buildkite_token",
     description: "Buildkite API access token (bkua_)",
-    pattern: /(?<![\w])bkua_[A-Za-z0-9]{40}(?![\w])/g,
+    pattern: /(?<![\w])bkua_[a-f0-9]{40}(?![\w])/g,
     keywords: ["bkua_"],
     severity: "high",
     tp: [tc(`BUILDKITE_API_TOKEN=bkua_${S(HEX, 40, "bk1")}`, "env")],

@@ -223,7 +223,7 @@ export const saasRules: SecretRule[] = [
     id: "contentful.token",
     kind: "contentful_token",
     description: "Contentful personal access token (CFPAT-)",
-    pattern: /(?<![\w-])CFPAT-[A-Za-z0-9_-]{43,64}(?![\w-])/g,
+    pattern: /(?<![\w-])CFPAT-[A-Za-z0-9_-]{43}(?![\w-])/g,
     keywords: ["cfpat-"],
     severity: "high",
     tp: [tc(`CONTENTFUL_MANAGEMENT_TOKEN=CFPAT-${S(B64URL, 43, "cf1")}`, "env")],
