@@ -52,7 +52,7 @@ async function metric(origin: string, name: string): Promise<number> {
  */
 export async function startPortcullis(
   mockOrigin: string,
-  options: { nodeArgs?: string[] } = {},
+  options: { nodeArgs?: string[]; guards?: boolean } = {},
 ): Promise<RunningGateway> {
   const dir = mkdtempSync(join(tmpdir(), "portcullis-bench-gw-"));
   const dataDir = join(dir, "data");
@@ -67,6 +67,8 @@ export async function startPortcullis(
       `  - { name: ${MODEL}, provider: mock }`,
       // Warnings only: a log line per request would measure pino, not the gateway.
       "logging: { level: warn }",
+      // Guards are on by default; path (b) measures the gateway without them.
+      `guards: { enabled: ${options.guards === true} }`,
       "",
     ].join("\n"),
   );
