@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { Logger } from "pino";
 import { loadConfigFile, loadEmbeddedConfig, resolvePath, resolveSecret, type LoadedConfig } from "../config/index.js";
+import { openAuditLog } from "../audit/index.js";
 import { EventBus } from "../events/index.js";
 import { createGateway, KeyService, type Gateway } from "../gateway/index.js";
 import { createSiemSubscribers } from "../siem/index.js";
@@ -73,6 +74,18 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     resolvePath: (path) => resolvePath(path, loaded.baseDir),
   });
   for (const exporter of siem) bus.subscribe(exporter);
+  // The tamper-evident audit log (docs/audit.md): every event, admin actions included.
+  const resolveAuditSecret = (ref: string, where: string) => resolveSecret(ref, loaded.baseDir, where);
+  const audit = config.audit.enabled
+    ? openAuditLog({
+        dataDir,
+        settings: config.audit,
+        logger,
+        baseDir: loaded.baseDir,
+        resolveSecret: resolveAuditSecret,
+      })
+    : undefined;
+  if (audit) bus.subscribe(audit.subscriber);
 
   const gateway = await createGateway({
     config,
@@ -108,6 +121,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         if (!flushed)
           logger.error({ pending: bus.stats() }, "shutdown: some security events could not be flushed");
         await Promise.all(siem.map((exporter) => exporter.close()));
+        await audit?.close(); // signs the closing checkpoint
         await store.close();
         logger.info("portcullis gateway stopped");
       })();

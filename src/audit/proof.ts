@@ -30,7 +30,11 @@ export interface InclusionProofResult {
 }
 
 export class ProofError extends Error {
-  constructor(message: string) {
+  /** `usage`: the request cannot be answered (index or size out of range); `damage`: the log is not intact. */
+  constructor(
+    message: string,
+    readonly kind: "usage" | "damage" = "usage",
+  ) {
     super(message);
     this.name = "ProofError";
   }
@@ -88,7 +92,7 @@ export function buildInclusionProof(options: ProofOptions): InclusionProofResult
       throw new ProofError(`size must be in ${index + 1}..${count} for index ${index}`);
     const leafHashes = hashes(size);
     if (leafHashes.length !== size)
-      throw new ProofError("the log has gaps in its records; run `portcullis audit verify`");
+      throw new ProofError("the log has gaps in its records; run `portcullis audit verify`", "damage");
     const leafBytes = leaf(index)!;
     const leafHash = hashLeaf(leafBytes);
     // The leaf itself is hashed from its bytes, so a proof is never issued for edited bytes.
@@ -144,7 +148,7 @@ export function buildConsistencyProof(options: {
       throw new ProofError(`the older size must be in 1..${size2}`);
     const leafHashes = hashes(size2);
     if (leafHashes.length !== size2)
-      throw new ProofError("the log has gaps in its records; run `portcullis audit verify`");
+      throw new ProofError("the log has gaps in its records; run `portcullis audit verify`", "damage");
     const path = consistencyProof(leafHashes, size1, size2);
     const root1 = subtreeRoot(leafHashes, 0, size1);
     const root2 = subtreeRoot(leafHashes, 0, size2);

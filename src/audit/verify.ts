@@ -23,8 +23,10 @@ export type ProblemKind = "leaf" | "checkpoint" | "external" | "log";
 
 export interface VerifyProblem {
   kind: ProblemKind;
-  /** The first leaf index concerned, when one is known. */
+  /** The first leaf index concerned, when one is known (for `range`, its start). */
   index?: number;
+  /** When only a signed root tells that something changed: the records it may be, first..last. */
+  range?: [number, number];
   /** Stored checkpoint id (`kind: "checkpoint"`) or position in the external file (`"external"`). */
   checkpoint?: number;
   reason: string;
@@ -220,6 +222,7 @@ function verifyOpen(db: Database.Database, options: VerifyOptions, started: numb
         kind: target.kind,
         checkpoint: target.checkpoint,
         index: lastGood,
+        range: [lastGood, target.size - 1],
         reason: `the recomputed root of the first ${target.size} records differs from the root signed in ${target.label}: a record in ${lastGood}..${target.size - 1} was changed, removed, inserted or reordered`,
       });
     }
@@ -302,7 +305,9 @@ function verifyOpen(db: Database.Database, options: VerifyOptions, started: numb
     });
   }
 
-  const indexed = problems.list.filter((p) => p.index !== undefined).map((p) => p.index!);
+  // An exact index beats the start of a range that only a root mismatch reveals.
+  const exact = problems.list.filter((p) => p.index !== undefined && !p.range).map((p) => p.index!);
+  const indexed = exact.length ? exact : problems.list.filter((p) => p.range).map((p) => p.index!);
   const latestSize = latest?.size ?? null;
   return {
     ok: problems.list.length === 0,

@@ -85,6 +85,31 @@ export function buildProgram(): Command {
       process.exitCode = await detect(opts);
     });
 
+  const audit = program.command("audit").description("check the tamper-evident audit log (docs/audit.md)");
+  audit
+    .command("verify")
+    .description("recompute the audit log and check every checkpoint: exit 0 intact, 1 tampered")
+    .option("--data-dir <dir>", "data directory", ".portcullis")
+    .option("--checkpoint <file>", "checkpoints kept outside the data directory, to check the log against")
+    .option("--public-key <file>", "the log's public key from a trusted copy (default: the data directory's)")
+    .addOption(format())
+    .action(async (opts) => {
+      const { auditVerify } = await import("./commands/audit/index.js");
+      process.exitCode = await auditVerify(opts);
+    });
+  audit
+    .command("proof")
+    .description("print an inclusion proof for one record that anyone can check")
+    .requiredOption("--index <n>", "the record's index (0 is the first)")
+    .option("--size <s>", "tree size to prove against (default: the newest checkpoint covering the record)")
+    .option("--data-dir <dir>", "data directory", ".portcullis")
+    .option("--public-key <file>", "the log's public key from a trusted copy (default: the data directory's)")
+    .addOption(format())
+    .action(async (opts) => {
+      const { auditProof } = await import("./commands/audit/index.js");
+      process.exitCode = await auditProof(opts);
+    });
+
   const policy = program.command("policy").description("test and explain policies");
   policy
     .command("test [dir]")

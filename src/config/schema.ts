@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { auditSectionSchema, AUDIT_DEFAULTS } from "./sections/audit.js";
 import { secretRef } from "./secret-ref.js";
 import { guardsSectionSchema } from "./sections/guards.js";
 import { policySchema } from "./sections/policy.js";
@@ -158,6 +159,8 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: true, requireAuth: false }),
+    /** The tamper-evident audit log (docs/audit.md). */
+    audit: auditSectionSchema.default(AUDIT_DEFAULTS),
     /** Inbound and outbound inspection. */
     guards: guardsSectionSchema.default({ enabled: true }),
     /** Policies as code (docs/policies.md); the shipped default policy applies when there are none. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { secretRef } from "../secret-ref.js";
 
 /**
  * The `audit:` section: the tamper-evident audit log (docs/audit.md). Every security event,
@@ -6,15 +7,6 @@ import { z } from "zod";
  * (checkpoints) are written at the cadence below and copied to the export targets, so that a copy
  * lives outside the database an attacker might control.
  */
-
-/**
- * Secret references as in the main schema (`env:NAME` or `file:PATH`). Repeated here rather than
- * imported: schema.ts imports this file, and importing back would read `secretRef` before it is
- * defined (an ES module cycle).
- */
-const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, {
-  message: "expected a secret reference like env:NAME or file:/path/to/secret (never the secret itself)",
-});
 
 /** C2SP signed-note key names (the origin doubles as the key name): no spaces, no plus. */
 const origin = z
