@@ -562,8 +562,17 @@ function judgePassword(text: string, a: Assignment): number | null {
 /** Token-family values: machine-generated, so they must look random. */
 function judgeToken(text: string, a: Assignment): number | null {
   const value = text.slice(a.valueStart, a.valueEnd);
+  if (value.length < (a.weakOp ? 16 : 10) || value.length > 2048) return null;
+  // Cheap gates first: prose words ("the secret ingredient is …") stop here without any regex work.
+  let digit = false;
+  let other = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) digit = true;
+    else if (c === 43 || c === 47 || c === 61 || c === 95 || c === 45) other = true;
+  }
+  if (!digit && !(other && value.length >= 20)) return null;
   const words = splitWords(a.name);
-  if (value.length < 10 || value.length > 2048) return null;
   if (isPlaceholder(value, a.name)) return null;
   if (IDENT_VALUE.test(value) || NUMERIC.test(value) || DATE_VALUE.test(value) || VERSION.test(value))
     return null;

@@ -54,7 +54,7 @@ export const connectionRules: SecretRule[] = [
     description: "Password inside a URI's userinfo (database, broker, cache, FTP, HTTP basic-auth URL)",
     // Anchored on "://" (cheap to find); the scheme is checked by a look-behind only there.
     pattern: new RegExp(
-      `(?<=(?<![\\w+.-])(?:${URI_SCHEMES})):\\/\\/([^\\s:/?#@"'<>\`]{1,128}):([^\\s/?#"'<>\`]{1,128}?)@(?=[\\w\\[%.-])`,
+      `:\\/\\/(?<=(?<![\\w+.-])(?:${URI_SCHEMES}):\\/\\/)([^\\s:/?#@"'<>\`]{1,128}):([^\\s/?#"'<>\`]{1,128}?)@(?=[\\w\\[%.-])`,
       "gi",
     ),
     group: 2,
