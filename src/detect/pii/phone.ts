@@ -13,7 +13,7 @@ const PHONE_RE =
 
 /** Words that announce a phone number just before it ("Phone:", "call me at", "Fax"). */
 const CONTEXT_BEFORE =
-  /(?:phone|tel\b|tel\.|telephone|mobile|mob\.|cell|fax|desk|office|call|calling|text me|sms|whatsapp|dial|ring me|reach me|hotline|landline|answering|contact(?:ed)?\s+(?:me|us)?\s*(?:at|on)|ph\.?|t:|m:|f:|\u260e|\ud83d\udcde)[^\d]{0,24}$/;
+  /(?:phone|tel\b|tel\.|telephone|mobile|mob\.|cell|fax|desk\s*[:#]|office\s*(?:phone|number|line|tel)?\s*[:#]|registered|call|calling|text me|sms|whatsapp|dial|ring me|reach me|hotline|landline|answering|contact(?:ed)?\s+(?:me|us)?\s*(?:at|on)|ph\.?|t:|m:|f:|\u260e|\ud83d\udcde)[^\d]{0,24}$/;
 /** Words that label a number just after it ("416 60 039 office"). */
 const CONTEXT_AFTER = /^\s{0,3}\(?(?:office|fax|mobile|cell|home|work|desk|phone|tel)\b/;
 /** Dates, times and zip codes that the candidate scan also accepts. */

@@ -69,6 +69,8 @@ describe("pii: structured identifiers", () => {
     ["(602)272-9781 is the office", "phone", "valid US number without context"],
     ["The population grew to 1 200 000 people", "", "a large number is not a phone"],
     ["invoice 2024-01-15", "", "a date is not a phone"],
+    ["Our office is at 1200 4455 Harbour Road", "", "house numbers after 'office is at' are not a phone"],
+    ["sent to my registered 0761 234 567 yesterday", "phone", "registered (mobile) number"],
   ];
   for (const [text, kind, why] of cases) {
     it(`${kind || "nothing"}: ${why}`, () => {
