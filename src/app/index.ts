@@ -1,7 +1,13 @@
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { Logger } from "pino";
-import { loadConfigFile, loadEmbeddedConfig, resolvePath, resolveSecret, type LoadedConfig } from "../config/index.js";
+import {
+  loadConfigFile,
+  loadEmbeddedConfig,
+  resolvePath,
+  resolveSecret,
+  type LoadedConfig,
+} from "../config/index.js";
 import { openAuditLog } from "../audit/index.js";
 import { EventBus } from "../events/index.js";
 import { createGateway, KeyService, type Gateway } from "../gateway/index.js";

@@ -19,6 +19,7 @@ export interface FilterOptions {
 export interface QueueOptions {
   maxBytes: number;
   maxAttempts?: number;
+  backoff?: { initialMs: number; maxMs: number };
 }
 
 export interface CommonOptions {

@@ -38,9 +38,11 @@ export function toSubscriber(
       dir: join(context.dataDir, "siem", options.name),
       maxBytes: options.queue.maxBytes,
       ...(options.queue.maxAttempts !== undefined ? { maxAttempts: options.queue.maxAttempts } : {}),
+      ...(options.queue.backoff ? { backoff: { ...options.queue.backoff } } : {}),
     },
     async handle(batch: readonly SecurityEvent[]) {
-      // The bus applies `filter` itself once it supports it; filtering here too keeps older buses right.
+      // The bus applies `filter` before queueing; checking again costs little and keeps `handle` right
+      // when called directly or by a bus without filters.
       const selected = batch.filter(filter);
       if (selected.length === 0) return;
       try {

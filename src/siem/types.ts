@@ -44,14 +44,14 @@ export interface ExporterStats {
 }
 
 /**
- * The durable-delivery request an exporter makes of the event bus: the bus keeps the exporter's
- * queue in `dir`, removes a batch only when `handle` resolved, retries with backoff when it threw,
- * and dead-letters after `maxAttempts`. Shaped like the bus's own `DurableOptions`.
+ * The durable-delivery request an exporter makes of the event bus, shaped like the bus's
+ * `DurableOptions` (which the events room does not re-export).
  */
 export interface DurableRequest {
   dir: string;
   maxBytes: number;
   maxAttempts?: number;
+  backoff?: { initialMs: number; maxMs: number };
 }
 
 /** An exporter as the bus sees it: a subscriber whose `handle` throws when delivery failed. */
@@ -60,6 +60,10 @@ export interface SiemSubscriber extends EventSubscriber {
   readonly type: ExporterType;
   handle(batch: readonly SecurityEvent[]): Promise<void>;
   filter(event: SecurityEvent): boolean;
+  /**
+   * Always set: the bus keeps this exporter's queue on disk in `dir`, removes a batch only when
+   * `handle` resolved, retries with backoff when it threw, and dead-letters after `maxAttempts`.
+   */
   durable: DurableRequest;
   stats(): ExporterStats;
   /** Closes connections and handles; call after the bus has drained. */

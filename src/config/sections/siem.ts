@@ -58,8 +58,17 @@ const queueSchema = z
       .min(1024 * 1024)
       .max(64 * 1024 ** 3)
       .default(256 * 1024 * 1024),
-    /** Attempts before a batch is moved to the dead-letter file; absent: retry with backoff as the bus decides. */
+    /** Attempts before a batch is moved to the dead-letter file; absent: retry until the receiver is back. */
     maxAttempts: z.number().int().positive().max(1_000_000).optional(),
+    /** Wait between attempts: exponential from initialMs up to maxMs, with jitter; absent: the bus default. */
+    backoff: z
+      .object({
+        initialMs: z.number().int().positive().max(60_000),
+        maxMs: z.number().int().positive().max(3_600_000),
+      })
+      .strict()
+      .refine((b) => b.maxMs >= b.initialMs, { message: "maxMs must be at least initialMs", path: ["maxMs"] })
+      .optional(),
   })
   .strict();
 
