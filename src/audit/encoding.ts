@@ -29,7 +29,7 @@ export class EncodingError extends Error {
   }
 }
 
-function encode(value: unknown, depth: number, out: string[]): void {
+function encode(value: unknown, depth: number): string {
   if (depth > MAX_DEPTH) throw new EncodingError(`nested deeper than ${MAX_DEPTH} levels`);
   if (
     value !== null &&
@@ -39,59 +39,43 @@ function encode(value: unknown, depth: number, out: string[]): void {
     value = (value as { toJSON(): unknown }).toJSON();
   switch (typeof value) {
     case "string":
-      out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case "number":
-      out.push(Number.isFinite(value) ? JSON.stringify(value) : "null");
-      return;
+      return Number.isFinite(value) ? JSON.stringify(value) : "null";
     case "boolean":
-      out.push(value ? "true" : "false");
-      return;
+      return value ? "true" : "false";
     case "bigint":
-      out.push(JSON.stringify(value.toString()));
-      return;
+      return JSON.stringify(value.toString());
     case "object":
       break;
     default:
       // undefined, functions and symbols: null inside arrays, left out of objects (see below).
-      out.push("null");
-      return;
+      return "null";
   }
-  if (value === null) {
-    out.push("null");
-    return;
-  }
+  if (value === null) return "null";
   if (Array.isArray(value)) {
-    out.push("[");
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(",");
-      encode(value[i], depth + 1, out);
-    }
-    out.push("]");
-    return;
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? "," : "") + encode(value[i], depth + 1);
+    return out + "]";
   }
   const record = value as Record<string, unknown>;
   // Default sort compares UTF-16 code units, which is the order RFC 8785 §3.2.3 asks for.
-  const keys = Object.keys(record)
-    .filter((k) => {
-      const t = typeof record[k];
-      return t !== "undefined" && t !== "function" && t !== "symbol";
-    })
-    .sort();
-  out.push("{");
-  keys.forEach((key, i) => {
-    if (i > 0) out.push(",");
-    out.push(JSON.stringify(key), ":");
-    encode(record[key], depth + 1, out);
-  });
-  out.push("}");
+  const keys = Object.keys(record).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const member = record[key];
+    const type = typeof member;
+    if (type === "undefined" || type === "function" || type === "symbol") continue;
+    out += (first ? "" : ",") + JSON.stringify(key) + ":" + encode(member, depth + 1);
+    first = false;
+  }
+  return out + "}";
 }
 
 /** Canonical JSON text of a value (see above). */
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  encode(value, 0, out);
-  return out.join("");
+  return encode(value, 0);
 }
 
 export interface LeafRecord {

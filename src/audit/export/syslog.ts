@@ -84,6 +84,7 @@ export function createSyslogExporter(options: SyslogExporterOptions): Checkpoint
     });
 
   const sendTcp = async (message: string) => {
+    if (tcp && (tcp.destroyed || !tcp.writable)) tcp = undefined;
     tcp ??= await openTcp();
     const socket = tcp;
     const frame = Buffer.from(message, "utf8");
