@@ -6,6 +6,7 @@ import { eventToOcsf } from "../../src/siem/encode/ocsf.js";
 import { escapeParamValue, formatSyslog, headerField, priority } from "../../src/siem/encode/syslog.js";
 import { eventToSyslog } from "../../src/siem/encode/syslog-event.js";
 import { clean, truncateCodePoints, truncateUtf8 } from "../../src/siem/encode/text.js";
+import { chunkRecords } from "../../src/siem/transport/chunks.js";
 import { octetCountedFrame, parseOctetCountedFrames } from "../../src/siem/transport/framing.js";
 import { parseCef, parseSyslog, sdParam } from "./helpers/parse.js";
 import { samples } from "./helpers/samples.js";
@@ -253,5 +254,13 @@ describe("RFC 6587 octet counting", () => {
     const { messages, rest } = parseOctetCountedFrames(Buffer.concat([frame, frame, frame.subarray(0, 5)]));
     expect(messages).toEqual([message, message]);
     expect(rest).toHaveLength(5);
+  });
+});
+
+describe("HTTP body chunks", () => {
+  it("keeps each chunk under the limit, in order, and gives an oversized record its own chunk", () => {
+    const records = ["a".repeat(10), "b".repeat(10), "c".repeat(30), "d".repeat(5)];
+    const chunks = chunkRecords(records, 25);
+    expect(chunks).toEqual([["a".repeat(10), "b".repeat(10)], ["c".repeat(30)], ["d".repeat(5)]]);
   });
 });

@@ -197,6 +197,30 @@ describe("HTTP exporters (undici)", () => {
     });
   });
 
+  it("splunk_hec: a large batch goes out as several bodies of at most 512 KiB, in order", async () => {
+    const receiver = await startHttpReceiver();
+    cleanups.push(() => receiver.close());
+    const [exporter] = build([{ name: "splunk", type: "splunk_hec", url: receiver.url, token: "env:HEC" }], {
+      "env:HEC": "t",
+    });
+    const batch = Array.from({ length: 200 }, (_, i) => ({
+      ...samples.hostile,
+      id: `id-${i}`,
+      request_id: `r-${i}`,
+    }));
+    await exporter!.handle(batch);
+    expect(receiver.requests.length).toBeGreaterThan(1);
+    const ids: string[] = [];
+    for (const request of receiver.requests) {
+      expect(request.body.length).toBeLessThanOrEqual(512 * 1024);
+      for (const line of request.body.toString().split("\n")) {
+        const envelope = JSON.parse(line) as { event: { metadata: { correlation_uid: string } } };
+        ids.push(envelope.event.metadata.correlation_uid);
+      }
+    }
+    expect([...new Set(ids)]).toEqual(batch.map((e) => e.request_id));
+  });
+
   it("splunk_hec: a refusal (503) fails the batch with the status, and the token stays out of the error", async () => {
     const receiver = await startHttpReceiver(() => 503);
     cleanups.push(() => receiver.close());

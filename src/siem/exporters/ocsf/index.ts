@@ -1,6 +1,7 @@
 import { eventToOcsf } from "../../encode/ocsf.js";
 import type { OcsfExporterOptions } from "../../options.js";
 import { packageVersion } from "../../product.js";
+import { chunkRecords } from "../../transport/chunks.js";
 import type { Delivery, ExporterContext } from "../../types.js";
 import { createHttpSender } from "../http-sender.js";
 
@@ -25,7 +26,10 @@ export function createOcsfExporter(options: OcsfExporterOptions, context: Export
       const lines = batch.flatMap((event) =>
         eventToOcsf(event, { productVersion }).map((r) => JSON.stringify(r)),
       );
-      await sender.post(Buffer.from(`${lines.join("\n")}\n`, "utf8"), headers);
+      // Chunks in order; if a later one fails, the whole batch is retried (earlier ones arrive twice).
+      for (const chunk of chunkRecords(lines)) {
+        await sender.post(Buffer.from(`${chunk.join("\n")}\n`, "utf8"), headers);
+      }
     },
     close: () => sender.close(),
   };

@@ -1,6 +1,7 @@
 import { eventToHec } from "../../encode/splunk.js";
 import type { SplunkHecExporterOptions } from "../../options.js";
 import { defaultHostname, packageVersion } from "../../product.js";
+import { chunkRecords } from "../../transport/chunks.js";
 import type { Delivery, ExporterContext } from "../../types.js";
 import { createHttpSender } from "../http-sender.js";
 
@@ -33,7 +34,9 @@ export function createSplunkHecExporter(
   return {
     async deliver(batch) {
       const envelopes = batch.flatMap((event) => eventToHec(event, encoding));
-      await sender.post(Buffer.from(envelopes.join("\n"), "utf8"), headers);
+      for (const chunk of chunkRecords(envelopes)) {
+        await sender.post(Buffer.from(chunk.join("\n"), "utf8"), headers);
+      }
     },
     close: () => sender.close(),
   };

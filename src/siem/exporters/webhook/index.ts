@@ -1,6 +1,7 @@
 import { toRecords } from "../../encode/records.js";
 import type { WebhookExporterOptions } from "../../options.js";
 import { packageVersion } from "../../product.js";
+import { chunkRecords } from "../../transport/chunks.js";
 import type { Delivery, ExporterContext } from "../../types.js";
 import { createHttpSender } from "../http-sender.js";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from "./signature.js";
@@ -16,13 +17,18 @@ export function createWebhookExporter(options: WebhookExporterOptions, context: 
   return {
     async deliver(batch) {
       const events = batch.flatMap((event) => toRecords(event, options.format, productVersion));
-      const body = Buffer.from(JSON.stringify({ format: options.format, events }), "utf8");
-      const timestamp = Math.floor(Date.now() / 1000);
-      await sender.post(body, {
-        "content-type": "application/json",
-        [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
-      });
+      for (const chunk of chunkRecords(events.map((record) => JSON.stringify(record)))) {
+        const body = Buffer.from(
+          `{"format":${JSON.stringify(options.format)},"events":[${chunk.join(",")}]}`,
+          "utf8",
+        );
+        const timestamp = Math.floor(Date.now() / 1000);
+        await sender.post(body, {
+          "content-type": "application/json",
+          [TIMESTAMP_HEADER]: String(timestamp),
+          [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
+        });
+      }
     },
     close: () => sender.close(),
   };
