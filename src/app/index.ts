@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import {
   loadConfigFile,
@@ -12,7 +13,7 @@ import { openAuditLog } from "../audit/index.js";
 import { EventBus } from "../events/index.js";
 import { createGateway, KeyService, type Gateway } from "../gateway/index.js";
 import { createSiemSubscribers } from "../siem/index.js";
-import { openSqliteStore, type Store } from "../store/index.js";
+import { openSqliteStore, openStore, type Store, type StoreOptions } from "../store/index.js";
 import { ensureDataDir, loadServerSecret, sqliteFile } from "./data-dir.js";
 import { buildGuardStages } from "./guards.js";
 import { bootstrapAdminKey } from "./keys.js";
@@ -56,7 +57,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   ensureDataDir(dataDir);
   const serverSecret = loadServerSecret(dataDir);
-  const store: Store = openSqliteStore(sqliteFile(dataDir));
+  const store: Store = await openStore(storeOptions(loaded, dataDir, logger));
 
   let lastDropLog = 0;
   const bus = new EventBus({
@@ -68,11 +69,28 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         logger.error({ subscriber }, "security events dropped: subscriber queue full");
       }
     },
-    onError(subscriber, error, batchSize) {
-      logger.error({ subscriber, batchSize, err: error }, "security event subscriber failed");
+    onError(subscriber, error, batchSize, retry) {
+      logger.error(
+        { subscriber, batchSize, err: error, attempt: retry?.attempt, retryInMs: retry?.delayMs },
+        "security event subscriber failed",
+      );
+    },
+    onDeadLetter(subscriber, count, error, file) {
+      logger.error({ subscriber, count, err: error, file }, "security events moved to the dead-letter file");
     },
   });
-  bus.subscribe({ name: "store", flushDelayMs: 20, handle: (batch) => store.appendEvents(batch) });
+  // Durable: while the store is down, events wait on disk (bounded) and are written when it is back.
+  // No maxAttempts: an outage must never send events to the dead-letter file.
+  bus.subscribe({
+    name: "store",
+    flushDelayMs: 20,
+    durable: {
+      dir: join(dataDir, "queues", "store"),
+      maxBytes: config.store.queue.maxBytes,
+      backoff: { initialMs: 200, maxMs: 30_000 },
+    },
+    handle: (batch) => store.appendEvents(batch),
+  });
   // SIEM exporters (docs/siem.md): each a durable subscriber; bad settings or secrets stop start-up here.
   const siem = createSiemSubscribers(config.siem.exporters, {
     dataDir,
@@ -126,6 +144,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         const flushed = await bus.drain(config.server.shutdownGraceMs);
         if (!flushed)
           logger.error({ pending: bus.stats() }, "shutdown: some security events could not be flushed");
+        await bus.close(0);
         await Promise.all(siem.map((exporter) => exporter.close()));
         await audit?.close(); // signs the closing checkpoint
         await store.close();
@@ -142,4 +161,28 @@ export function openLocalKeys(dataDir: string): { service: KeyService; close(): 
   ensureDataDir(dir);
   const store = openSqliteStore(sqliteFile(dir));
   return { service: new KeyService(store, loadServerSecret(dir)), close: () => store.close() };
+}
+
+/** The `store` section as store options: the URL and CA files are read here, at start-up. */
+function storeOptions(loaded: LoadedConfig, dataDir: string, logger: Logger): StoreOptions {
+  const section = loaded.config.store;
+  if (section.type === "sqlite") return { type: "sqlite", file: sqliteFile(dataDir) };
+  const ssl = section.ssl;
+  return {
+    type: "postgres",
+    url: resolveSecret(section.url, loaded.baseDir, "store.url"),
+    poolSize: section.poolSize,
+    schema: section.schema,
+    ...(typeof ssl === "object"
+      ? {
+          ssl: {
+            rejectUnauthorized: ssl.rejectUnauthorized,
+            ...(ssl.ca ? { ca: readFileSync(resolvePath(ssl.ca, loaded.baseDir), "utf8") } : {}),
+          },
+        }
+      : ssl !== undefined
+        ? { ssl }
+        : {}),
+    onError: (err) => logger.warn({ err }, "postgres connection lost; the pool reconnects"),
+  };
 }

@@ -4,6 +4,7 @@ import { secretRef } from "./secret-ref.js";
 import { guardsSectionSchema } from "./sections/guards.js";
 import { policySchema } from "./sections/policy.js";
 import { siemSectionSchema } from "./sections/siem.js";
+import { storeSectionSchema } from "./sections/store.js";
 
 /**
  * The configuration schema. Every field says why it exists; every object is strict so that a
@@ -141,10 +142,8 @@ export const configSchema = z
     tls: tlsSchema.optional(),
     /** Where keys, events and the server secret live. */
     dataDir: z.string().default(".portcullis"),
-    store: z
-      .object({ type: z.enum(["sqlite"]).default("sqlite") })
-      .strict()
-      .default({ type: "sqlite" }),
+    /** Keys and events: SQLite in the data directory, or PostgreSQL for several replicas. */
+    store: storeSectionSchema.default(storeSectionSchema.parse({ type: "sqlite" })),
     logging: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

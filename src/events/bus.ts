@@ -224,9 +224,17 @@ export class EventBus {
   publish(event: SecurityEvent): void {
     const queues = this.queues;
     for (let i = 0; i < queues.length; i++) {
+      const queue = queues[i]!;
       const filter = this.filters[i];
-      if (filter && !filter(event)) continue;
-      queues[i]!.push(event);
+      if (filter) {
+        try {
+          if (!filter(event)) continue;
+        } catch (error) {
+          // A broken filter must not fail the request that published: deliver, and report it.
+          this.hooks.onError?.(queue.subscriber.name, error, 1);
+        }
+      }
+      queue.push(event);
     }
   }
 

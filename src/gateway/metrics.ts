@@ -8,7 +8,42 @@ export interface QueueStats {
   name: string;
   depth: number;
   dropped: number;
+  /** Durable delivery (src/events/durable): age of the oldest undelivered event, in ms. */
+  lag?: number;
+  retries?: number;
+  deadLettered?: number;
+  spilledBytes?: number;
+  failed?: number;
 }
+
+/** Per-subscriber delivery gauges beyond depth and drops: lag and failures (issue 5, SIEM export). */
+const DELIVERY_GAUGES: Array<[name: string, help: string, value: (q: QueueStats) => number | undefined]> = [
+  [
+    "portcullis_event_queue_lag_seconds",
+    "Age of the oldest security event a subscriber has not accepted yet",
+    (q) => (q.lag === undefined ? undefined : q.lag / 1000),
+  ],
+  [
+    "portcullis_event_retries_total",
+    "Failed deliveries a durable subscriber retries after a backoff",
+    (q) => q.retries,
+  ],
+  [
+    "portcullis_events_dead_lettered_total",
+    "Security events moved to a subscriber's dead-letter file after too many failed attempts (should stay 0)",
+    (q) => q.deadLettered,
+  ],
+  [
+    "portcullis_event_queue_spilled_bytes",
+    "Bytes of undelivered security events a durable subscriber holds on disk",
+    (q) => q.spilledBytes,
+  ],
+  [
+    "portcullis_event_delivery_failures_total",
+    "Security events in deliveries that failed, counted per attempt",
+    (q) => q.failed,
+  ],
+];
 
 export function createMetrics(queueStats: () => QueueStats[]) {
   const registry = new Registry();
@@ -60,6 +95,21 @@ export function createMetrics(queueStats: () => QueueStats[]) {
       for (const q of queueStats()) this.set({ subscriber: q.name }, q.dropped);
     },
   });
+  for (const [name, help, value] of DELIVERY_GAUGES) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ["subscriber"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const q of queueStats()) {
+          const v = value(q);
+          if (v !== undefined) this.set({ subscriber: q.name }, v);
+        }
+      },
+    });
+  }
   return { registry, requests, duration, upstream, overhead };
 }
 

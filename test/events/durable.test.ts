@@ -1,4 +1,12 @@
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -97,7 +105,9 @@ describe("durable subscriber", () => {
     for (let i = 0; i < 100; i++) crashed.publish(event(i));
     await until(() => calls === 2 && crashed.stats()[0]!.depth === 90);
     expect(first).toEqual(range(0, 10));
-    await new Promise((r) => setTimeout(r, 20)); // the cursor write is asynchronous
+    // The cursor is saved asynchronously after the acknowledgement; "crash" once it is on disk.
+    const cursor = join(dir, "cursor");
+    await until(() => existsSync(cursor) && Number(readFileSync(cursor, "utf8")) > 0);
     crash(crashed);
 
     const seen: number[] = [];
@@ -296,6 +306,64 @@ describe("durable subscriber", () => {
     for (let i = 0; i < 10; i++) bus.publish(event(i));
     await bus.drain();
     expect(seen).toEqual([0, 2, 4, 6, 8]);
+  });
+
+  it("an event that cannot be serialised is dropped and reported; the others flow", async () => {
+    const errors: string[] = [];
+    const drops: string[] = [];
+    const seen: number[] = [];
+    const bus = durableBus(
+      tmp(),
+      (b) => void seen.push(...times(b)),
+      {},
+      {
+        onError: (_n, error) => errors.push((error as Error).name),
+        onDrop: (_n, e) => drops.push(e.activity),
+      },
+    );
+    bus.publish(event(0));
+    bus.publish({ ...event(1), details: { big: 1n } });
+    bus.publish(event(2));
+    expect(bus.stats()[0]!.depth).toBe(3);
+    await bus.drain();
+    expect(seen).toEqual([0, 2]);
+    expect(drops).toEqual(["e1"]);
+    expect(errors).toEqual(["TypeError"]);
+  });
+
+  it("depth counts every accepted event, also while it is being written", async () => {
+    const bus = durableBus(tmp(), never);
+    const depths = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      bus.publish(event(i));
+      if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+      depths.add(bus.stats()[0]!.depth - (i + 1));
+    }
+    for (let i = 0; i < 50; i++) {
+      depths.add(bus.stats()[0]!.depth - 200);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect([...depths]).toEqual([0]);
+  });
+
+  it("a filter that throws does not fail publish: the event is delivered and the error reported", async () => {
+    const errors: string[] = [];
+    const seen: number[] = [];
+    const bus = durableBus(
+      tmp(),
+      (b) => void seen.push(...times(b)),
+      {
+        filter: (e) => {
+          if (e.time === 1) throw new Error("bad filter");
+          return true;
+        },
+      },
+      { onError: (name, error) => errors.push(`${name}: ${(error as Error).message}`) },
+    );
+    for (let i = 0; i < 3; i++) bus.publish(event(i));
+    await bus.drain();
+    expect(seen).toEqual([0, 1, 2]);
+    expect(errors).toEqual(["d: bad filter"]);
   });
 
   it("refuses a queue directory held by another live process, and bad options at subscribe time", () => {

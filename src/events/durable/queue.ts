@@ -39,6 +39,9 @@ export class DurableQueue implements SubscriberQueue {
   private bufferSince = 0;
   private flushScheduled = false;
   private writing: Promise<void> | undefined;
+  /** Events taken from the buffer for the write in progress: still counted in depth and lag. */
+  private unwritten = 0;
+  private unwrittenSince = 0;
 
   /** Durable records still in memory: contiguous, ending at `log.end`, oldest evicted first. */
   private window: LogRecord[] = [];
@@ -87,7 +90,9 @@ export class DurableQueue implements SubscriberQueue {
     if (!this.flushScheduled && !this.writing) {
       this.flushScheduled = true;
       // Never on the caller's stack, never a microtask: the reply goes out before any disk work.
-      setImmediate(() => void this.flush());
+      setImmediate(() => {
+        this.flush().catch((error: unknown) => this.hooks.onError?.(this.subscriber.name, error, 0));
+      });
     }
   }
 
@@ -100,7 +105,7 @@ export class DurableQueue implements SubscriberQueue {
     return {
       name: this.subscriber.name,
       durable: true,
-      depth: this.buffer.length + this.pending,
+      depth: this.buffer.length + this.unwritten + this.pending,
       lag: this.lag(),
       delivered: this.delivered,
       dropped: this.dropped,
@@ -136,6 +141,8 @@ export class DurableQueue implements SubscriberQueue {
       const head = this.window[this.windowHead];
       oldest =
         this.inFlight?.[0]?.time ?? (head && head.offset === this.log.acked ? head.time : this.headTime);
+    } else if (this.unwritten > 0) {
+      oldest = this.unwrittenSince;
     } else if (this.buffer.length > 0) {
       oldest = this.bufferSince;
     }
@@ -165,7 +172,15 @@ export class DurableQueue implements SubscriberQueue {
     const start = this.log.end;
     let bytes = 0;
     for (const event of events) {
-      const line = encodeRecord(time, event);
+      let line: string;
+      try {
+        line = encodeRecord(time, event);
+      } catch (error) {
+        // Not serialisable (a BigInt or a cycle in `details`): it cannot be queued; say so.
+        this.hooks.onError?.(this.subscriber.name, error, 1);
+        this.drop(event);
+        continue;
+      }
       const size = Buffer.byteLength(line);
       if (!this.log.fits(bytes + size)) {
         this.drop(event);
@@ -176,14 +191,18 @@ export class DurableQueue implements SubscriberQueue {
       bytes += size;
     }
     if (records.length === 0) return;
+    this.unwritten = records.length;
+    this.unwrittenSince = time;
     try {
       await this.log.append(Buffer.from(lines.join(""), "utf8"));
     } catch (error) {
       // Disk full or failing: these events are not durable, so they count as dropped, loudly.
+      this.unwritten = 0;
       this.hooks.onError?.(this.subscriber.name, error, records.length);
       for (const record of records) this.drop(record.event!);
       return;
     }
+    this.unwritten = 0;
     this.pending += records.length;
     for (const record of records) this.window.push(record);
     const excess = this.window.length - this.windowHead - this.limits.capacity;
@@ -217,8 +236,9 @@ export class DurableQueue implements SubscriberQueue {
       }
     } catch (error) {
       // Reading the log failed (EIO, a file removed underneath): report it and try again later.
+      // During close, a read cut short by the closing files is expected and not reported.
       readFailed = true;
-      this.hooks.onError?.(this.subscriber.name, error, 0);
+      if (!this.closed) this.hooks.onError?.(this.subscriber.name, error, 0);
     } finally {
       this.running = false;
       this.inFlight = undefined;

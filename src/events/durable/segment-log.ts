@@ -256,8 +256,9 @@ export class SegmentLog {
   /** Stops writing; the cursor is saved, files are closed and the lock is released. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.cursorWriting;
+    // Closed first, so no acknowledgement starts another cursor write while the last one is made.
     this.closed = true;
+    await this.cursorWriting;
     await this.writeCursor();
     await closeAsync(this.fd);
     for (const fd of this.readFds.values()) await closeAsync(await fd);
