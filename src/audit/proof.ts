@@ -1,14 +1,16 @@
+import type Database from "better-sqlite3";
 import type { NoteVerifier } from "../crypto/signing/index.js";
 import { openCheckpoint, type SignedCheckpoint } from "./checkpoint.js";
 import { openReader, type CheckpointRow } from "./db.js";
 import {
-  consistencyProof,
+  consistencyProofRanges,
+  Frontier,
   hashLeaf,
-  inclusionProof,
-  subtreeRoot,
+  inclusionPathRanges,
   verifyConsistency,
   verifyInclusion,
   type Hash,
+  type LeafRange,
 } from "./merkle/index.js";
 
 /** Everything a third party needs to check that a record is in the log (see docs/audit.md). */
@@ -64,19 +66,61 @@ function readLog(options: { file: string; verifier: NoteVerifier; size?: number 
         // A checkpoint that does not verify is never offered as evidence (`audit verify` reports it).
       }
     }
-    const hashes = (limit: number): Hash[] =>
-      db.prepare("SELECT hash FROM leaves WHERE idx < ? ORDER BY idx").pluck().all(limit) as Hash[];
     const leaf = (index: number) =>
       db.prepare("SELECT leaf FROM leaves WHERE idx = ?").pluck().get(index) as Buffer | undefined;
-    return { db, count, checkpoints, hashes, leaf };
+    return { db, count, checkpoints, leaf };
   } catch (error) {
     db.close();
     throw error;
   }
 }
 
+const GAPS = "the log has gaps in its records; run `portcullis audit verify`";
+
+/**
+ * One pass over the first `size` stored leaf hashes: the root of each (disjoint) range, the root
+ * of the whole and of the first `size1` leaves. O(log n) memory however large the log; `override`
+ * replaces one stored hash (the proven leaf, re-hashed from its bytes).
+ */
+function streamRoots(
+  db: Database.Database,
+  size: number,
+  ranges: LeafRange[],
+  options: { override?: { index: number; hash: Hash }; size1?: number } = {},
+): { roots: Hash[]; root: Hash; root1: Hash | undefined } {
+  const order = ranges.map((range, i) => ({ range, i })).sort((a, b) => a.range[0] - b.range[0]);
+  const roots: Hash[] = new Array<Hash>(ranges.length);
+  const whole = new Frontier();
+  let root1 = options.size1 === 0 ? whole.root() : undefined;
+  let current: { range: LeafRange; i: number; frontier: Frontier } | undefined;
+  let next = 0;
+  const rows = db
+    .prepare("SELECT idx, hash FROM leaves WHERE idx < ? ORDER BY idx")
+    .iterate(size) as IterableIterator<{
+    idx: number;
+    hash: Buffer;
+  }>;
+  for (const row of rows) {
+    if (row.idx !== whole.size) throw new ProofError(GAPS, "damage");
+    const hash = options.override && row.idx === options.override.index ? options.override.hash : row.hash;
+    whole.append(hash);
+    if (whole.size === options.size1) root1 = whole.root();
+    if (!current && next < order.length && order[next]!.range[0] === row.idx)
+      current = { ...order[next++]!, frontier: new Frontier() };
+    if (current) {
+      current.frontier.append(hash);
+      if (row.idx + 1 === current.range[1]) {
+        roots[current.i] = current.frontier.root();
+        current = undefined;
+      }
+    }
+  }
+  if (whole.size !== size) throw new ProofError(GAPS, "damage");
+  return { roots, root: whole.root(), root1 };
+}
+
 export function buildInclusionProof(options: ProofOptions): InclusionProofResult {
-  const { db, count, checkpoints, hashes, leaf } = readLog(options);
+  const { db, count, checkpoints, leaf } = readLog(options);
   try {
     const { index } = options;
     if (!Number.isSafeInteger(index) || index < 0 || index >= count)
@@ -90,15 +134,13 @@ export function buildInclusionProof(options: ProofOptions): InclusionProofResult
     }
     if (!Number.isSafeInteger(size) || size <= index || size > count)
       throw new ProofError(`size must be in ${index + 1}..${count} for index ${index}`);
-    const leafHashes = hashes(size);
-    if (leafHashes.length !== size)
-      throw new ProofError("the log has gaps in its records; run `portcullis audit verify`", "damage");
-    const leafBytes = leaf(index)!;
-    const leafHash = hashLeaf(leafBytes);
+    const leafBytes = leaf(index);
+    if (!leafBytes) throw new ProofError(GAPS, "damage");
     // The leaf itself is hashed from its bytes, so a proof is never issued for edited bytes.
-    leafHashes[index] = leafHash;
-    const path = inclusionProof(leafHashes, index, size);
-    const root = subtreeRoot(leafHashes, 0, size);
+    const leafHash = hashLeaf(leafBytes);
+    const { roots: path, root } = streamRoots(db, size, inclusionPathRanges(index, size), {
+      override: { index, hash: leafHash },
+    });
     const checkpoint = checkpoints.find((c) => c.size === size);
     let problem: string | undefined;
     const check = verifyInclusion(leafHash, index, size, path, checkpoint?.root ?? root);
@@ -138,7 +180,7 @@ export function buildConsistencyProof(options: {
   size1: number;
   size2?: number;
 }): ConsistencyProofResult {
-  const { db, count, hashes } = readLog(options);
+  const { db, count } = readLog(options);
   try {
     const size2 = options.size2 ?? count;
     const { size1 } = options;
@@ -146,12 +188,10 @@ export function buildConsistencyProof(options: {
       throw new ProofError(`size must be in 1..${count}`);
     if (!Number.isSafeInteger(size1) || size1 < 1 || size1 > size2)
       throw new ProofError(`the older size must be in 1..${size2}`);
-    const leafHashes = hashes(size2);
-    if (leafHashes.length !== size2)
-      throw new ProofError("the log has gaps in its records; run `portcullis audit verify`", "damage");
-    const path = consistencyProof(leafHashes, size1, size2);
-    const root1 = subtreeRoot(leafHashes, 0, size1);
-    const root2 = subtreeRoot(leafHashes, 0, size2);
+    const streamed = streamRoots(db, size2, consistencyProofRanges(size1, size2), { size1 });
+    const path = streamed.roots;
+    const root1 = streamed.root1!;
+    const root2 = streamed.root;
     return {
       origin: options.verifier.name,
       size1,

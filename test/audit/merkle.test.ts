@@ -3,10 +3,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   consistencyProof,
+  consistencyProofRanges,
   EMPTY_ROOT,
   Frontier,
   hashChildren,
   hashLeaf,
+  inclusionPathRanges,
   inclusionProof,
   subtreeRoot,
   verifyConsistency,
@@ -319,5 +321,26 @@ describe("properties over random logs", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("proof ranges (for streaming proofs over a large log)", () => {
+  it("the roots of the ranges are exactly the proof hashes, for every small tree", () => {
+    for (let size = 1; size <= LEAF_HASHES.length; size++) {
+      for (let index = 0; index < size; index++) {
+        const ranges = inclusionPathRanges(index, size);
+        expect(ranges.map(([lo, hi]) => hex(subtreeRoot(LEAF_HASHES, lo, hi)))).toEqual(
+          inclusionProof(LEAF_HASHES, index, size).map(hex),
+        );
+        // Disjoint, and together with the leaf itself they cover the tree.
+        const covered = ranges.reduce((n, [lo, hi]) => n + hi - lo, 1);
+        expect(covered).toBe(size);
+      }
+      for (let size1 = 0; size1 <= size; size1++) {
+        expect(
+          consistencyProofRanges(size1, size).map(([lo, hi]) => hex(subtreeRoot(LEAF_HASHES, lo, hi))),
+        ).toEqual(consistencyProof(LEAF_HASHES, size1, size).map(hex));
+      }
+    }
   });
 });

@@ -2,10 +2,13 @@ export { EMPTY_ROOT, HASH_BYTES, hashChildren, hashLeaf, sha256, type Hash } fro
 export { Frontier } from "./frontier.js";
 export {
   consistencyProof,
+  consistencyProofRanges,
+  inclusionPathRanges,
   inclusionProof,
   inclusionProofLength,
   subtreeRoot,
   verifyConsistency,
   verifyInclusion,
+  type LeafRange,
   type ProofCheck,
 } from "./proofs.js";

@@ -73,6 +73,58 @@ export function consistencyProof(leafHashes: readonly Hash[], size1: number, siz
   return proof;
 }
 
+/** A run of leaves [lo, hi) whose MTH is one hash of a proof. */
+export type LeafRange = [lo: number, hi: number];
+
+/**
+ * The leaf ranges whose roots make up the audit path of `index` in a tree of `size` leaves, in
+ * path order. The ranges are disjoint, so a proof can be computed in one streaming pass over the
+ * stored leaf hashes with O(log n) memory (see src/audit/proof.ts), however large the log.
+ */
+export function inclusionPathRanges(index: number, size: number): LeafRange[] {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= size)
+    throw new RangeError(`leaf index ${index} is outside 0..${size - 1}`);
+  const ranges: LeafRange[] = [];
+  const walk = (m: number, lo: number, hi: number): void => {
+    const n = hi - lo;
+    if (n === 1) return;
+    const k = splitPoint(n);
+    if (m < k) {
+      walk(m, lo, lo + k);
+      ranges.push([lo + k, hi]);
+    } else {
+      walk(m - k, lo + k, hi);
+      ranges.push([lo, lo + k]);
+    }
+  };
+  walk(index, 0, size);
+  return ranges;
+}
+
+/** The leaf ranges whose roots make up the consistency proof from size1 to size2 (RFC 9162 SUBPROOF). */
+export function consistencyProofRanges(size1: number, size2: number): LeafRange[] {
+  if (!Number.isSafeInteger(size1) || size1 < 0 || size1 > size2)
+    throw new RangeError(`size1 ${size1} must be in 0..${size2}`);
+  const ranges: LeafRange[] = [];
+  const sub = (m: number, lo: number, hi: number, complete: boolean): void => {
+    const n = hi - lo;
+    if (m === n) {
+      if (!complete) ranges.push([lo, hi]);
+      return;
+    }
+    const k = splitPoint(n);
+    if (m <= k) {
+      sub(m, lo, lo + k, complete);
+      ranges.push([lo + k, hi]);
+    } else {
+      sub(m - k, lo + k, hi, false);
+      ranges.push([lo, lo + k]);
+    }
+  };
+  if (size1 > 0 && size1 < size2) sub(size1, 0, size2, true);
+  return ranges;
+}
+
 export type ProofCheck = { ok: true } | { ok: false; reason: string };
 
 const fail = (reason: string): ProofCheck => ({ ok: false, reason });
