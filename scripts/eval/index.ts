@@ -52,7 +52,9 @@ function git(root: string, args: string[]): string | undefined {
 /** Time one peer may take on the injection files before it is run on a stratified sample. */
 const PEER_BUDGET_SECONDS = 60;
 
-const log = (line: string) => process.stderr.write(`[eval] ${line}\n`);
+const t0 = performance.now();
+const log = (line: string) =>
+  process.stderr.write(`[eval ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 const loadText = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
 
 function speedSection(bench: Awaited<ReturnType<typeof runDetectBench>>): Section {
@@ -226,6 +228,16 @@ function render(
       "benign_broad runs the secrets detector only). Peers run their own checks.",
     "",
     ...latencyTable(sections),
+    "",
+    "## How to reproduce",
+    "",
+    "- `npm run eval` runs everything and rewrites this file; `npm run eval -- --help` lists the options " +
+      "(`--only injection,leak,pii,secrets,speed`, `--no-peers`, `--limit N` rows per source for a quick run, `--json`). " +
+      "A partial run prints its tables and leaves this file alone unless `--write` is given.",
+    "- `npm run build && node dist/bench/detect.js [--prompts N] [--rounds R] [--doc-mb M] [--json]` runs the speed " +
+      "micro-benchmark alone (`bench/run.ts` is the gateway benchmark and has no hook for it).",
+    "- Metric definitions: `scripts/eval/metrics.ts` (binary metrics shared with `scripts/train/evaluate.ts`; overlap " +
+      "matching for spans), pinned by `test/scripts/eval/`.",
     "",
   );
   return (
