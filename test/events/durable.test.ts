@@ -4,13 +4,14 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { EventBus, uuidv7, type SecurityEvent } from "../../src/events/index.js";
 import type { EventSubscriber } from "../../src/events/bus.js";
 import { backoffDelay } from "../../src/events/durable/backoff.js";
@@ -26,7 +27,15 @@ const event = (n: number, activity = `e${n}`): SecurityEvent => ({
   findings: [],
 });
 
-const tmp = () => mkdtempSync(join(tmpdir(), "pcx-queue-"));
+const dirs: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), "pcx-queue-"));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 const never = () => new Promise<void>(() => {});
 const times = (batch: readonly SecurityEvent[]) => batch.map((e) => e.time);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);

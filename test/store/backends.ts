@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -36,14 +36,19 @@ export interface Database {
 }
 
 export function sqliteBackend(): Backend {
+  const dirs: string[] = [];
   return {
     name: "sqlite",
     skip: false,
     async fresh() {
-      const file = join(mkdtempSync(join(tmpdir(), "pcx-store-")), "portcullis.db");
+      const dir = mkdtempSync(join(tmpdir(), "pcx-store-"));
+      dirs.push(dir);
+      const file = join(dir, "portcullis.db");
       return { name: file, open: async () => openSqliteStore(file) };
     },
-    async cleanup() {},
+    async cleanup() {
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

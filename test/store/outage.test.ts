@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +6,16 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { EventBus, type SecurityEvent } from "../../src/events/index.js";
 import { openPostgresStore, openSqliteStore, type Store } from "../../src/store/index.js";
 import { event, PG_SKIP_MESSAGE, PG_URL, postgresBackend } from "./backends.js";
+
+const dirs: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), "pcx-outage-"));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * Issue 5: "when the store is unavailable, events spill to a bounded on-disk queue and are written
@@ -50,7 +60,7 @@ const publishAll = async (bus: EventBus, events: SecurityEvent[]) => {
 
 describe("store outage: a store whose writes fail for a while", () => {
   it("spills to disk while the store is down, writes everything when it returns, loses nothing", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pcx-outage-"));
+    const dir = tmp();
     const real = openSqliteStore(join(dir, "p.db"));
     let down = true;
     const flaky: Store = {
@@ -76,7 +86,7 @@ describe("store outage: a store whose writes fail for a while", () => {
   });
 
   it("a restart during the outage keeps the backlog: the next process writes it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pcx-outage-"));
+    const dir = tmp();
     const queue = join(dir, "queues", "store");
     const real = openSqliteStore(join(dir, "p.db"));
     const failing: Store = { ...real, appendEvents: () => Promise.reject(new Error("store down")) };
@@ -170,7 +180,7 @@ describe.skipIf(!PG_URL)("store outage: PostgreSQL goes away and comes back", ()
       onError: (e) => poolErrors.push(e),
     });
     const direct = await db.open();
-    const bus = storeBus(store, join(mkdtempSync(join(tmpdir(), "pcx-outage-")), "queues", "store"));
+    const bus = storeBus(store, join(tmp(), "queues", "store"));
 
     const before = Array.from({ length: 50 }, (_, i) => event(i));
     await publishAll(bus, before);
