@@ -12,6 +12,8 @@ import {
 import { openAuditLog } from "../audit/index.js";
 import { EventBus } from "../events/index.js";
 import { createGateway, KeyService, type Gateway } from "../gateway/index.js";
+import { limitsStage } from "../gateway/stages/limits.js";
+import { createLimiter } from "../limits/index.js";
 import { createSiemSubscribers } from "../siem/index.js";
 import { openSqliteStore, openStore, type Store, type StoreOptions } from "../store/index.js";
 import { ensureDataDir, loadServerSecret, sqliteFile } from "./data-dir.js";
@@ -111,6 +113,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     : undefined;
   if (audit) bus.subscribe(audit.subscriber);
 
+  // Limits (memory or Redis store), built before the gateway so a bad store setting stops start-up.
+  const limiter = await createLimiter(config.limits, {
+    resolveSecret: (ref, where) => resolveSecret(ref, loaded.baseDir, where),
+    report: (err, what) => logger.error({ err, what }, "limits store failure"),
+  });
   const gateway = await createGateway({
     config,
     baseDir: loaded.baseDir,
@@ -118,7 +125,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     store,
     bus,
     serverSecret,
-    stages: buildGuardStages(config, logger),
+    stages: { ...buildGuardStages(config, logger), limits: await limitsStage(limiter, config.models) },
   });
   await bootstrapAdminKey(gateway.runtime.keyService, logger, env.PORTCULLIS_ADMIN_KEY);
   await gateway.runtime.keys.refresh(true);
@@ -141,6 +148,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     close() {
       closing ??= (async () => {
         await gateway.close();
+        await limiter.close();
         const flushed = await bus.drain(config.server.shutdownGraceMs);
         if (!flushed)
           logger.error({ pending: bus.stats() }, "shutdown: some security events could not be flushed");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { limitsSectionSchema } from "./sections/limits.js";
 import { auditSectionSchema, AUDIT_DEFAULTS } from "./sections/audit.js";
 import { secretRef } from "./secret-ref.js";
 import { guardsSectionSchema } from "./sections/guards.js";
@@ -168,6 +169,8 @@ export const configSchema = z
     policyDir: z.string().optional(),
     /** SIEM exporters (docs/siem.md). */
     siem: siemSectionSchema.default({ exporters: [] }),
+    /** Rate limits, token budgets, concurrency and overload protection (docs/configuration.md). */
+    limits: limitsSectionSchema.default(limitsSectionSchema.parse({})),
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), providerSchema),
     models: z.array(modelSchema).min(1),
   })

@@ -99,6 +99,52 @@ export const ERRORS = {
     type: "api_error",
     message: "The model provider's stream ended abnormally.",
   },
+  // Limits (RFC 6585 §4: 429 with Retry-After) and overload protection (503 with Retry-After).
+  PCX_RATE_LIMITED: {
+    status: 429,
+    type: "rate_limit_error",
+    message: "Rate limit reached; retry after the time in Retry-After.",
+  },
+  PCX_TOKEN_BUDGET_EXCEEDED: {
+    status: 429,
+    type: "insufficient_quota",
+    message: "The token budget for this period is used up.",
+  },
+  PCX_CONCURRENCY_LIMITED: {
+    status: 429,
+    type: "rate_limit_error",
+    message: "Too many requests in flight at once for this key or team.",
+  },
+  PCX_IP_RATE_LIMITED: {
+    status: 429,
+    type: "rate_limit_error",
+    message: "Too many unauthenticated requests from this address.",
+  },
+  PCX_PROMPT_TOO_LONG: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "The prompt has more tokens than this key may send.",
+  },
+  PCX_MAX_TOKENS_TOO_LARGE: {
+    status: 400,
+    type: "invalid_request_error",
+    message: "max_tokens is larger than this key may ask for.",
+  },
+  PCX_OVERLOADED: {
+    status: 503,
+    type: "api_error",
+    message: "The gateway is overloaded; retry after the time in Retry-After.",
+  },
+  PCX_UPSTREAM_CIRCUIT_OPEN: {
+    status: 503,
+    type: "api_error",
+    message: "The model provider is failing; requests to it are paused briefly.",
+  },
+  PCX_LIMITS_UNAVAILABLE: {
+    status: 503,
+    type: "api_error",
+    message: "The limits store is unavailable, and the gateway is configured to refuse meanwhile.",
+  },
   PCX_SHUTTING_DOWN: {
     status: 503,
     type: "api_error",

@@ -17,6 +17,7 @@ import { createMetrics } from "./metrics.js";
 import { createModelRouter } from "./models.js";
 import { createProvider, type Provider } from "./providers/index.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { createOverloadGuard } from "./overload.js";
 import { modelHandler } from "./routes/model-api.js";
 import { registerOpsRoutes } from "./routes/ops.js";
 import type { GatewayRuntime } from "./runtime.js";
@@ -104,6 +105,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const keys = new KeyCache(store, (error) => logger.error({ err: error }, "key cache refresh failed"));
   await keys.start();
+  // Overload protection (503s, per-IP limit, a circuit breaker per provider): src/gateway/overload.ts.
+  const overload = createOverloadGuard(config.limits, { keys, serverSecret });
+  for (const [name, provider] of providers) providers.set(name, overload.guard(provider));
   const router = createModelRouter(config.models, providers);
   const metrics = createMetrics(() => bus.stats());
   let shuttingDown = false;
@@ -190,6 +194,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       throw new GatewayError("PCX_SHUTTING_DOWN");
     }
   });
+  // Before the body is read: refusing an overload or an unauthenticated flood must cost nothing.
+  app.addHook("onRequest", overload.onRequest);
+  app.addHook("onResponse", overload.onResponse);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
@@ -243,6 +250,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async close() {
       shuttingDown = true;
       keys.stop();
+      overload.close();
       await app.close();
       await Promise.all([...providers.values()].map((p) => p.close()));
     },

@@ -4,7 +4,9 @@ import type { GatewayRuntime } from "../runtime.js";
 import { requestEvent, type RequestOutcome } from "../emit.js";
 import { GatewayError, errorBody, type ErrorShape } from "../errors.js";
 import { ClientAbortedError, type ApiKind, type UpstreamResponse } from "../providers/index.js";
+import { retryAfterHeader } from "../overload.js";
 import { discardBody, relayJson, relayStream, type RelayOutcome, type RelayTiming } from "../relay.js";
+import { LIMIT_CODES, settleLimits, writeLimitHeaders } from "../stages/limits.js";
 import { openResponseChain, runRequestStages, type RequestContext } from "../stages/index.js";
 
 /**
@@ -40,6 +42,7 @@ export function modelHandler(runtime: GatewayRuntime, api: ApiKind, shape: Error
     let stoppedBy: string | undefined;
     try {
       const verdict = await runRequestStages(runtime.requestStages, ctx);
+      writeLimitHeaders(ctx, reply.raw);
       if (verdict.action === "stop") {
         stoppedBy = stageNameFor(verdict.error);
         outcome = sendError(reply, ctx, verdict.error);
@@ -56,6 +59,7 @@ export function modelHandler(runtime: GatewayRuntime, api: ApiKind, shape: Error
 function stageNameFor(error: GatewayError): string {
   if (error.code.startsWith("PCX_AUTH")) return "auth";
   if (error.code.startsWith("PCX_MODEL")) return "model-access";
+  if (LIMIT_CODES.has(error.code)) return "limits";
   if (error.code === "PCX_INVALID_REQUEST") return "validate";
   return "policy";
 }
@@ -132,6 +136,7 @@ function overheadMs(ctx: RequestContext, timing: RelayTiming): number {
 
 function sendError(reply: FastifyReply, ctx: RequestContext, error: GatewayError): RelayOutcome {
   if (reply.sent || reply.raw.headersSent) return { status: reply.raw.statusCode, errorCode: error.code };
+  retryAfterHeader(error, reply);
   reply
     .code(error.status)
     .header("x-request-id", ctx.requestId)
@@ -175,6 +180,8 @@ function finish(
   timing: RelayTiming,
   stoppedBy: string | undefined,
 ): void {
+  // Token usage settled and concurrency slots freed, whatever the outcome.
+  settleLimits(ctx, relay, timing.upstreamStart !== undefined);
   const totalMs = performance.now() - ctx.startedAt;
   const upstreamMs =
     timing.upstreamStart !== undefined
