@@ -242,13 +242,17 @@ export class EventBus {
     return this.queues.map((q) => q.stats());
   }
 
-  /** Resolves when every queue is empty, or after `timeoutMs` (returns false then). */
-  async drain(timeoutMs = 10_000): Promise<boolean> {
+  /**
+   * Resolves when every queue is empty, or after `timeoutMs` (returns false then). `only` names
+   * the subscribers to wait for — a reader of the store need not wait for a SIEM that is retrying.
+   */
+  async drain(timeoutMs = 10_000, only?: readonly string[]): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
-    const idle = Promise.all(this.queues.map((q) => q.idle())).then(() => true as const);
+    const queues = only ? this.queues.filter((q) => only.includes(q.subscriber.name)) : this.queues;
+    const idle = Promise.all(queues.map((q) => q.idle())).then(() => true as const);
     try {
       return await Promise.race([idle, timeout]);
     } finally {

@@ -298,6 +298,24 @@ describe("durable subscriber", () => {
     expect(seen).toEqual([0]);
   });
 
+  it("drain can wait for some subscribers only, not for one stuck in retries", async () => {
+    const bus = new EventBus();
+    open.push(bus);
+    const stored: number[] = [];
+    bus.subscribe({ name: "store", handle: (b) => void stored.push(...times(b)) });
+    bus.subscribe({
+      name: "siem",
+      durable: { dir: tmp(), maxBytes: 1 << 20, backoff: { initialMs: 1000, maxMs: 1000 } },
+      handle: () => {
+        throw new Error("receiver down");
+      },
+    });
+    bus.publish(event(0));
+    expect(await bus.drain(2000, ["store"])).toBe(true);
+    expect(stored).toEqual([0]);
+    expect(await bus.drain(30)).toBe(false);
+  });
+
   it("close writes what is still in memory, for the next start", async () => {
     const dir = tmp();
     const bus = durableBus(dir, never);
