@@ -210,7 +210,7 @@ export function registerAdminRoutes(app: FastifyInstance, runtime: GatewayRuntim
     requireRole(runtime, request, ["admin", "auditor"]);
     const query = parse(eventQuery, request.query, "query");
     // Events are written off the request path; wait briefly so a caller sees its own requests.
-    await bus.drain(2000);
+    await bus.drain(2000, ["store"]);
     const page = await store.queryEvents({
       limit: query.limit,
       ...(query.cursor ? { cursor: query.cursor } : {}),
