@@ -20,6 +20,7 @@ import { ensureDataDir, loadServerSecret, sqliteFile } from "./data-dir.js";
 import { buildGuardStages } from "./guards.js";
 import { bootstrapAdminKey } from "./keys.js";
 import { createLogger } from "./logger.js";
+import { createPayloadLogging, withPayloadCapture } from "./payloads.js";
 
 export { BootstrapError } from "./keys.js";
 export { PolicyTools, type Explanation, type PolicyTestResult } from "./policy-tools.js";
@@ -112,6 +113,15 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       })
     : undefined;
   if (audit) bus.subscribe(audit.subscriber);
+  // Payload logging (docs/encryption.md): refuses to start when on without a usable KEK.
+  const payloads = await createPayloadLogging({
+    section: config.payloads,
+    store,
+    bus,
+    logger,
+    baseDir: loaded.baseDir,
+    env,
+  });
 
   // Limits (memory or Redis store), built before the gateway so a bad store setting stops start-up.
   const limiter = await createLimiter(config.limits, {
@@ -125,7 +135,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     store,
     bus,
     serverSecret,
-    stages: { ...buildGuardStages(config, logger), limits: await limitsStage(limiter, config.models) },
+    payloads: payloads.recorder,
+    stages: withPayloadCapture(
+      { ...buildGuardStages(config, logger), limits: await limitsStage(limiter, config.models) },
+      payloads,
+    ),
   });
   await bootstrapAdminKey(gateway.runtime.keyService, logger, env.PORTCULLIS_ADMIN_KEY);
   await gateway.runtime.keys.refresh(true);
@@ -148,6 +162,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     close() {
       closing ??= (async () => {
         await gateway.close();
+        await payloads.close();
         await limiter.close();
         const flushed = await bus.drain(config.server.shutdownGraceMs);
         if (!flushed)
@@ -169,6 +184,11 @@ export function openLocalKeys(dataDir: string): { service: KeyService; close(): 
   ensureDataDir(dir);
   const store = openSqliteStore(sqliteFile(dir));
   return { service: new KeyService(store, loadServerSecret(dir)), close: () => store.close() };
+}
+
+/** The configured store, for commands that work on it directly (`portcullis crypto`). */
+export async function openConfiguredStore(loaded: LoadedConfig, dataDir: string): Promise<Store> {
+  return openStore(storeOptions(loaded, dataDir, createLogger("silent")));
 }
 
 /** The `store` section as store options: the URL and CA files are read here, at start-up. */

@@ -110,6 +110,69 @@ export function buildProgram(): Command {
       process.exitCode = await auditProof(opts);
     });
 
+  const crypto = program
+    .command("crypto")
+    .description("payload encryption keys: rotate, shred, read (docs/encryption.md)");
+  const cryptoTarget = (cmd: Command) =>
+    cmd
+      .option("--config <file>", "configuration file (store, payloads.kek, payloads.previousKeks)")
+      .option("--data-dir <dir>", "data directory (default: the configuration's dataDir)")
+      .option("--kek-env <name>", "environment variable holding the KEK (instead of payloads.kek)")
+      .option("--kek-file <path>", "file holding the KEK (instead of payloads.kek)")
+      .option(
+        "--old-kek-env <name>",
+        "environment variable holding an earlier KEK (for reading and rewrapping)",
+      )
+      .option("--old-kek-file <path>", "file holding an earlier KEK")
+      .addOption(format());
+  cryptoTarget(
+    crypto.command("status").description("show the key ring and what is stored under each version"),
+  ).action(async (opts) => {
+    const { cryptoStatus } = await import("./commands/crypto/index.js");
+    process.exitCode = await cryptoStatus(opts);
+  });
+  cryptoTarget(
+    crypto
+      .command("rotate")
+      .description(
+        "make a new key ring version current (same KEK, or a new one); --rewrap re-wraps old team keys",
+      )
+      .option("--rewrap", "re-wrap every team key under the new version, in batches, while gateways run")
+      .option("--batch <n>", "team keys per batch", "200"),
+  ).action(async (opts) => {
+    const { cryptoRotate } = await import("./commands/crypto/index.js");
+    process.exitCode = await cryptoRotate(opts);
+  });
+  cryptoTarget(
+    crypto
+      .command("rewrap")
+      .description("re-wrap every team key under the current key ring version")
+      .option("--batch <n>", "team keys per batch", "200"),
+  ).action(async (opts) => {
+    const { cryptoRewrap } = await import("./commands/crypto/index.js");
+    process.exitCode = await cryptoRewrap(opts);
+  });
+  cryptoTarget(
+    crypto
+      .command("shred")
+      .description("crypto-shred payloads: a team's, everything before a date, or one")
+      .option("--team <team>", "every payload and key of this team")
+      .option("--before <date>", "payloads older than an ISO-8601 date or a number of days (90d)")
+      .option("--ref <payload_ref>", "one payload"),
+  ).action(async (opts) => {
+    const { cryptoShred } = await import("./commands/crypto/index.js");
+    process.exitCode = await cryptoShred(opts);
+  });
+  cryptoTarget(
+    crypto
+      .command("show <payload_ref>")
+      .description("decrypt one payload for an investigation (recorded as an admin event)")
+      .requiredOption("--reason <text>", "why you read it (recorded)"),
+  ).action(async (ref: string, opts) => {
+    const { cryptoShow } = await import("./commands/crypto/index.js");
+    process.exitCode = await cryptoShow({ ref, ...opts });
+  });
+
   const policy = program.command("policy").description("test and explain policies");
   policy
     .command("test [dir]")

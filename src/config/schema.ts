@@ -4,6 +4,7 @@ import { auditSectionSchema, AUDIT_DEFAULTS } from "./sections/audit.js";
 import { secretRef } from "./secret-ref.js";
 import { guardsSectionSchema } from "./sections/guards.js";
 import { policySchema } from "./sections/policy.js";
+import { payloadsSectionSchema, PAYLOADS_DEFAULTS } from "./sections/payloads.js";
 import { siemSectionSchema } from "./sections/siem.js";
 import { storeSectionSchema } from "./sections/store.js";
 
@@ -161,6 +162,8 @@ export const configSchema = z
       .default({ enabled: true, requireAuth: false }),
     /** The tamper-evident audit log (docs/audit.md). */
     audit: auditSectionSchema.default(AUDIT_DEFAULTS),
+    /** Payload logging: off by default, always encrypted when on (docs/encryption.md). */
+    payloads: payloadsSectionSchema.default(PAYLOADS_DEFAULTS),
     /** Inbound and outbound inspection. */
     guards: guardsSectionSchema.default({ enabled: true }),
     /** Policies as code (docs/policies.md); the shipped default policy applies when there are none. */

@@ -9,6 +9,15 @@ import type { ModelRouter } from "./models.js";
 import type { Provider } from "./providers/index.js";
 import type { RequestContext, RequestStage, ResponseStage } from "./stages/index.js";
 
+/**
+ * Payload logging, injected by the composition root (src/app/payloads.ts): records the request's
+ * texts and answer encrypted, elsewhere, and returns the event's payload_ref (null when nothing is
+ * recorded). The gateway never sees keys or ciphertext. Must not throw.
+ */
+export interface PayloadRecorder {
+  record(ctx: RequestContext, event: SecurityEvent): string | null;
+}
+
 /** Everything the routes need, built once at start-up by createGateway. */
 export interface GatewayRuntime {
   config: Config;
@@ -26,4 +35,5 @@ export interface GatewayRuntime {
   scrub(text: string): string;
   observe(ctx: RequestContext, event: SecurityEvent, outcome: RequestOutcome): void;
   isShuttingDown(): boolean;
+  payloads?: PayloadRecorder;
 }

@@ -20,7 +20,7 @@ import { registerAdminRoutes } from "./routes/admin.js";
 import { createOverloadGuard } from "./overload.js";
 import { modelHandler } from "./routes/model-api.js";
 import { registerOpsRoutes } from "./routes/ops.js";
-import type { GatewayRuntime } from "./runtime.js";
+import type { GatewayRuntime, PayloadRecorder } from "./runtime.js";
 import {
   authStage,
   modelAccessStage,
@@ -38,6 +38,8 @@ export interface GatewayOptions {
   store: Store;
   bus: EventBus;
   serverSecret: Buffer;
+  /** Encrypted payload logging (src/app/payloads.ts); none when absent. */
+  payloads?: PayloadRecorder;
   /** Stages that later issues add (limits, inspection, policy); pass-throughs when absent. */
   stages?: {
     limits?: RequestStage;
@@ -136,6 +138,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     scrub,
     isShuttingDown: () => shuttingDown,
+    payloads: options.payloads,
     observe(ctx, event, outcome) {
       const route = ctx.path;
       const model = ctx.model?.name ?? "unknown";

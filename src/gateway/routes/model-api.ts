@@ -196,6 +196,7 @@ function finish(
   };
   const event = requestEvent(ctx, outcome);
   if (relay.clientAborted) event.decision.reasons.push("client aborted");
+  event.payload_ref = runtime.payloads?.record(ctx, event) ?? null;
   runtime.bus.publish(event);
   runtime.observe(ctx, event, outcome);
 }

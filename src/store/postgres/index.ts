@@ -2,6 +2,7 @@ import pg from "pg";
 import type { SecurityEvent } from "../../events/index.js";
 import type { EventPage, EventQuery, KeyPatch, KeyRecord, Store } from "../types.js";
 import { migrate, quoteIdent } from "./migrate.js";
+import { openPostgresPayloads } from "./payloads.js";
 
 export interface PostgresStoreOptions {
   /** Connection string: postgres://user:password@host:port/database (already resolved from env:/file:). */
@@ -113,6 +114,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   return {
     kind: "postgres",
+    payloads: openPostgresPayloads(pool, transaction),
 
     async insertKey(record) {
       await pool.query(

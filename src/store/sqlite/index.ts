@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import type { SecurityEvent } from "../../events/index.js";
 import type { EventPage, EventQuery, KeyPatch, KeyRecord, Store } from "../types.js";
+import { openSqlitePayloads } from "./payloads.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS keys (
@@ -74,6 +75,7 @@ export function openSqliteStore(file: string): Store {
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA);
+  const payloads = openSqlitePayloads(db);
 
   const insertKey = db.prepare(
     `INSERT INTO keys (id, name, team, role, models, status, hash, prefix, created_at, updated_at, expires_at)
@@ -109,6 +111,7 @@ export function openSqliteStore(file: string): Store {
 
   return {
     kind: "sqlite",
+    payloads,
     async insertKey(record) {
       writeKey(record);
     },
