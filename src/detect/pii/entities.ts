@@ -15,6 +15,7 @@ import {
 } from "./gazetteer/lexicon.js";
 import { SURNAMES, SURNAME_SUFFIXES } from "./gazetteer/surnames.js";
 import type { Hit } from "./hit.js";
+import { isLowerUnit, Lexicon, lowerUnit, type Tok, TokenBuffer } from "./tokens.js";
 
 /*
  * Person names, street addresses and organisations without a model: gazetteers of given names,
@@ -26,12 +27,67 @@ import type { Hit } from "./hit.js";
 const FIRST = new Set(FIRST_NAMES.trim().split(/\s+/));
 const SUR = new Set(SURNAMES.trim().split(/\s+/));
 
-/** Endings grouped by their last character, so a lookup is a few `endsWith` calls and no allocation. */
-function byLastChar(list: readonly string[], minLen: number): Map<string, string[]> {
-  const m = new Map<string, string[]>();
+/**
+ * Every word list the rules consult is one bit of the word table (tokens.ts): a token carries the
+ * bits of its lower-case form (`m`) and of its diacritic-folded key (`km`), so each "is it in list
+ * X?" is one AND. Lists are registered at the end of this module, once all are defined.
+ */
+const LEX = new Lexicon();
+const B_TITLE = 1 << 0;
+const B_PERSON_CUE = 1 << 1;
+const B_STOP = 1 << 2;
+const B_AMBIGUOUS_FIRST = 1 << 3;
+const B_PARTICLE = 1 << 4;
+const B_STREET_SUFFIX = 1 << 5;
+const B_STREET_PREFIX = 1 << 6;
+const B_ORG_SUFFIX = 1 << 7;
+/** `low + "."` is a legal form ("inc" before a full stop, "s.a" of "S.A."). */
+const B_ORG_SUFFIX_DOT = 1 << 8;
+const B_ORG_WORD = 1 << 9;
+const B_ORG_CUE = 1 << 10;
+const B_PLACE = 1 << 11;
+const B_FIRST = 1 << 12;
+const B_SUR = 1 << 13;
+const B_LOWER_CUE = 1 << 14;
+const B_NAME_LABEL = 1 << 15;
+const B_VOCATIVE_NEXT = 1 << 16;
+const B_PERSON_VERB = 1 << 17;
+const B_NAME_VERB = 1 << 18;
+const B_SONS = 1 << 19;
+const B_PLACE_VERB = 1 << 20;
+const B_LEGAL_WORD = 1 << 21;
+const B_DETERMINER = 1 << 22;
+const B_ORG_NOUN = 1 << 23;
+const B_ORG_AFTER = 1 << 24;
+const B_FUNCTION_WORD = 1 << 25;
+/** Words a rule compares a token with (`t.id === W_AND`). */
+const W_AND = LEX.id("and");
+const W_NAME = LEX.id("name");
+const W_NAMED = LEX.id("named");
+const W_CALL = LEX.id("call");
+const W_CALLS = LEX.id("calls");
+const W_IS = LEX.id("is");
+const W_ME = LEX.id("me");
+const W_HIM = LEX.id("him");
+const W_HER = LEX.id("her");
+const W_BY = LEX.id("by");
+const W_EARLY = LEX.id("early");
+const W_Y = LEX.id("y");
+const W_UND = LEX.id("und");
+const W_FROM = LEX.id("from");
+const W_WAS = LEX.id("was");
+const W_AS = LEX.id("as");
+const W_THE = LEX.id("the");
+const W_BASED = LEX.id("based");
+const W_IN = LEX.id("in");
+const W_AT = LEX.id("at");
+
+/** Endings grouped by the code of their last character, so a lookup is a few comparisons. */
+function byLastChar(list: readonly string[], minLen: number): Map<number, string[]> {
+  const m = new Map<number, string[]>();
   for (const s of list) {
     if (s.length < minLen) continue;
-    const k = s[s.length - 1]!;
+    const k = s.charCodeAt(s.length - 1);
     const l = m.get(k) ?? [];
     l.push(s);
     m.set(k, l);
@@ -41,151 +97,37 @@ function byLastChar(list: readonly string[], minLen: number): Map<string, string
 const SURNAME_ENDINGS = byLastChar(SURNAME_SUFFIXES, 3);
 const STREET_END = byLastChar(STREET_ENDINGS, 2);
 
-/** A token; its lower-case form is computed only when a rule asks for it. */
-class Tok {
-  private l?: string;
-  /** Lower case with diacritics removed, for gazetteer lookups (computed on first use). */
-  k?: string;
-  constructor(
-    private readonly text: string,
-    readonly s: number,
-    readonly e: number,
-    readonly cap: boolean,
-    readonly num: boolean,
-    readonly nl: boolean,
-    readonly dot: boolean,
-  ) {}
-  /** Lower case, without a trailing full stop or possessive 's. */
-  get low(): string {
-    return (this.l ??= this.nl ? "\n" : this.text.slice(this.s, this.e).toLowerCase());
+/** Whether the lower-case form of `t` ends with one of the endings (and is longer than it). */
+function endsWithAny(t: Tok, table: Map<number, string[]>): boolean {
+  if (t.slow) {
+    const low = t.low;
+    const list = table.get(low.length > 0 ? low.charCodeAt(low.length - 1) : -1);
+    if (list === undefined) return false;
+    for (const e of list) if (low.length > e.length && low.endsWith(e)) return true;
+    return false;
   }
-}
-
-/** Latin letters with diacritics → ASCII, built once from Unicode decompositions ("ř" → "r"). */
-const FOLD = (() => {
-  const m = new Map<number, string>();
-  const extra: Record<string, string> = {
-    ø: "o",
-    æ: "ae",
-    ß: "ss",
-    ł: "l",
-    đ: "d",
-    œ: "oe",
-    þ: "th",
-    ð: "d",
-    ı: "i",
-  };
-  for (const [lo, hi] of [
-    [0xc0, 0x24f],
-    [0x1e00, 0x1eff],
-  ] as const) {
-    for (let c = lo; c <= hi; c++) {
-      const ch = String.fromCharCode(c).toLowerCase();
-      const base = extra[ch] ?? ch.normalize("NFD").replace(/[\u0300-\u036f]/g, "");
-      m.set(c, base);
-    }
-  }
-  return m;
-})();
-
-function fold(s: string): string {
-  let out: string | undefined;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 127) {
-      const f = FOLD.get(c);
-      if (f === undefined) return s; // another script: no gazetteer entry to match anyway
-      out ??= s.slice(0, i);
-      out += f;
-    } else if (out !== undefined) out += s[i];
-  }
-  return out ?? s;
-}
-
-const keyOf = (t: Tok): string => (t.k ??= fold(t.low));
-
-const UPPER_RE = /\p{Lu}/u;
-
-/** Letters of Latin, Greek and Cyrillic scripts (and combining marks); other scripts end a token. */
-function isWordChar(c: number): boolean {
-  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-  return (
-    (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7) ||
-    (c >= 0x300 && c <= 0x52f) ||
-    (c >= 0x1e00 && c <= 0x1eff)
-  );
-}
-
-/** One hand-written pass: words (with inner ' ’ . -), digit runs and newlines. */
-function tokenize(text: string): Tok[] {
-  const out: Tok[] = [];
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      out.push(new Tok(text, i, i + 1, false, false, true, false));
-      i++;
-      continue;
-    }
-    if (c >= 48 && c <= 57) {
-      let j = i + 1;
-      while (j < n && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
-      out.push(new Tok(text, i, j, false, true, false, false));
-      i = j;
-      continue;
-    }
-    if (!isWordChar(c)) {
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    for (;;) {
-      while (j < n && isWordChar(text.charCodeAt(j))) j++;
-      const d = text.charCodeAt(j);
-      // inner apostrophe, full stop or hyphen joined to more letters
-      if (
-        (d === 39 || d === 0x2019 || d === 46 || d === 45) &&
-        j + 1 < n &&
-        isWordChar(text.charCodeAt(j + 1))
-      ) {
-        j += 2;
-        continue;
-      }
-      break;
-    }
-    const dot = text.charCodeAt(j) === 46;
-    let e = j;
-    // possessive 's is not part of the name
-    if (
-      e - i > 3 &&
-      (text.charCodeAt(e - 2) === 39 || text.charCodeAt(e - 2) === 0x2019) &&
-      text.charCodeAt(e - 1) === 115
-    )
-      e -= 2;
-    const first = text[i]!;
-    out.push(
-      new Tok(text, i, e, c < 128 ? c >= 65 && c <= 90 : first !== first.toLowerCase(), false, false, dot),
-    );
-    i = dot ? j + 1 : j;
-  }
-  return out;
-}
-
-function endsWithAny(low: string, table: Map<string, string[]>): boolean {
-  const list = table.get(low[low.length - 1] ?? "");
+  // Fast-path tokens lower-case one code unit at a time (tokens.ts): compare in the text.
+  const text = t.text;
+  const list = table.get(lowerUnit(text.charCodeAt(t.e - 1)));
   if (list === undefined) return false;
-  for (const e of list) if (low.length > e.length && low.endsWith(e)) return true;
+  outer: for (const e of list) {
+    if (t.len <= e.length) continue;
+    const from = t.e - e.length;
+    for (let k = 0; k < e.length - 1; k++) {
+      if (lowerUnit(text.charCodeAt(from + k)) !== e.charCodeAt(k)) continue outer;
+    }
+    return true;
+  }
   return false;
 }
 
 function surnameLike(t: Tok): boolean {
-  if (SUR.has(keyOf(t))) return true;
-  return t.low.length >= 5 && endsWithAny(t.low, SURNAME_ENDINGS);
+  if (t.km & B_SUR) return true;
+  return t.len >= 5 && endsWithAny(t, SURNAME_ENDINGS);
 }
 
 function streetEnding(t: Tok): boolean {
-  return t.low.length >= 4 && endsWithAny(t.low, STREET_END);
+  return t.len >= 4 && endsWithAny(t, STREET_END);
 }
 
 /** Only spaces or tabs (at most 3) between two tokens. */
@@ -199,16 +141,9 @@ function adjacent(text: string, a: Tok, b: Tok): boolean {
   return true;
 }
 
-const isInitial = (t: Tok) => t.cap && t.low.length === 1;
-const nameWord = (t: Tok) =>
-  t.cap &&
-  !t.num &&
-  !STOP.has(t.low) &&
-  !STREET_SUFFIX.has(t.low) &&
-  !ORG_SUFFIX.has(t.low) &&
-  !ORG_WORDS.has(t.low) &&
-  !PLACES.has(keyOf(t)) &&
-  !TITLES.has(t.low);
+const isInitial = (t: Tok) => t.cap && t.len === 1;
+const NOT_NAME_WORD = B_STOP | B_STREET_SUFFIX | B_ORG_SUFFIX | B_ORG_WORD | B_TITLE;
+const nameWord = (t: Tok) => t.cap && !t.num && (t.m & NOT_NAME_WORD) === 0 && (t.km & B_PLACE) === 0;
 
 /** Extends a name from token i over following name words, initials and particles (≤ 4 tokens). */
 function extendName(text: string, T: Tok[], i: number): number {
@@ -220,13 +155,7 @@ function extendName(text: string, T: Tok[], i: number): number {
       k++;
       continue;
     }
-    if (
-      PARTICLES.has(nx.low) &&
-      !nx.cap &&
-      k + 2 < T.length &&
-      T[k + 2]!.cap &&
-      adjacent(text, nx, T[k + 2]!)
-    ) {
+    if (nx.m & B_PARTICLE && !nx.cap && k + 2 < T.length && T[k + 2]!.cap && adjacent(text, nx, T[k + 2]!)) {
       k += 2;
       continue;
     }
@@ -258,9 +187,54 @@ function nameShaped(text: string, t: Tok): boolean {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) return false;
     if (c >= 97 && c <= 122) lower = true;
-    else if (c > 127 && text[i] !== text[i]!.toUpperCase()) lower = true;
+    else if (c > 127 && isLowerUnit(c)) lower = true;
   }
   return lower;
+}
+
+/** JavaScript's `\s` (ECMA-262 WhiteSpace and LineTerminator). */
+function isJsSpace(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** `/[.!?]\s*$/` on the three characters before `at`: a sentence ended just before. */
+function sentenceEndBefore(text: string, at: number): boolean {
+  const from = Math.max(0, at - 3);
+  let k = at - 1;
+  while (k >= from && isJsSpace(text.charCodeAt(k))) k--;
+  if (k < from) return false;
+  const c = text.charCodeAt(k);
+  return c === 46 || c === 33 || c === 63;
+}
+
+const UPPER_RE = /\p{Lu}/u;
+
+function hasHyphen(text: string, t: Tok): boolean {
+  for (let i = t.s; i < t.e; i++) if (text.charCodeAt(i) === 45) return true;
+  return false;
+}
+
+const MONTH_RE = /^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*$/;
+
+/** A month name or abbreviation (and words that start like one). */
+function monthLike(t: Tok): boolean {
+  // Only a token starting with j, f, m, a, s, o, n or d can match: skip the string for the rest.
+  const c = t.text.charCodeAt(t.s) | 0x20;
+  if (c !== 106 && c !== 102 && c !== 109 && c !== 97 && c !== 115 && c !== 111 && c !== 110 && c !== 100)
+    return false;
+  return MONTH_RE.test(t.low);
 }
 
 function hasNonAscii(text: string, t: Tok): boolean {
@@ -400,14 +374,20 @@ const NAME_VERBS = new Set([
 ]);
 
 function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): void {
+  // Keys of names seen in full, and their hashes (a token's key hash is known without its string).
   const seen = new Set<string>();
+  const seenHashes = new Set<number>();
+  const remember = (t: Tok) => {
+    seen.add(t.key);
+    seenHashes.add(t.kh);
+  };
   const covered = new Set<number>();
   const add = (a: number, b: number, score: number, reason: string) => {
     push(out, "person", T[a]!.s, T[b]!.e, score, "pii.person", reason);
     for (let k = a; k <= b; k++) covered.add(T[k]!.s);
     if (b > a) {
-      seen.add(keyOf(T[b]!));
-      if (T[a]!.low.length > 1) seen.add(keyOf(T[a]!));
+      remember(T[b]!);
+      if (T[a]!.len > 1) remember(T[a]!);
     }
   };
   const sentenceStart = (i: number) => {
@@ -430,12 +410,14 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
     const items: number[] = [];
     while (k < T.length && (T[k]!.cap || lowerText) && !T[k]!.num && !T[k]!.nl && items.length < 20) {
       items.push(k);
-      if (FIRST.has(keyOf(T[k]!))) known++;
+      if (T[k]!.km & B_FIRST) known++;
       const nx = T[k + 1];
       if (nx === undefined) break;
-      const sep = text.slice(T[k]!.e, nx.s);
-      if (sep === ", " || sep === ",") k++;
-      else if (nx.low === "and" && (T[k + 2]?.cap || lowerText)) k += 2;
+      // The separator is "," or ", ".
+      const at = T[k]!.e;
+      const gap = nx.s - at;
+      if (text.charCodeAt(at) === 44 && (gap === 1 || (gap === 2 && text.charCodeAt(at + 1) === 32))) k++;
+      else if (nx.id === W_AND && (T[k + 2]?.cap || lowerText)) k += 2;
       else break;
     }
     if (items.length >= 3 && known >= 2) for (const x of items) listNames.add(x);
@@ -455,7 +437,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
       nameShaped(text, t) &&
       prev !== undefined &&
       !prev.nl &&
-      NAME_LABELS.has(prev.low) &&
+      prev.m & B_NAME_LABEL &&
       /^[:?][ \t]*$/.test(text.slice(prev.e, t.s))
     ) {
       const j = extendName(text, T, i);
@@ -464,32 +446,34 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
       continue;
     }
     // 1. Title + name: "Mr. Matthews", "Dr. Burke", "Mrs. Diana Usamov".
-    if ((t.cap || lowerText || t.dot) && i + 1 < T.length && TITLES.has(t.low)) {
+    if ((t.cap || lowerText || t.dot) && i + 1 < T.length && t.m & B_TITLE) {
       const nx = T[i + 1]!;
-      if (!nx.nl && (nx.cap || (lowerText && !nx.num)) && !STOP.has(nx.low)) {
+      if (!nx.nl && (nx.cap || (lowerText && !nx.num)) && !(nx.m & B_STOP)) {
         const j = lowerText && !nx.cap ? i + 1 : extendName(text, T, i + 1);
         add(i + 1, j, 0.9, "name after a title");
         i = j;
         continue;
       }
     }
-    if (t.cap && !STOP.has(t.low) && !TITLES.has(t.low) && nameShaped(text, t)) {
-      const key = keyOf(t);
-      const isFirst = FIRST.has(key);
+    if (t.cap && !(t.m & (B_STOP | B_TITLE)) && nameShaped(text, t)) {
+      const km = t.km;
+      const isFirst = (km & B_FIRST) !== 0;
       const j = extendName(text, T, i);
       const cue =
         prev !== undefined &&
         !prev.nl &&
         adjacent(text, prev, t) &&
-        (PERSON_CUES.has(prev.low) ||
+        (prev.m & B_PERSON_CUE ||
           (i > 1 &&
-            (T[i - 2]!.low === "name" ||
-              T[i - 2]!.low === "named" ||
-              T[i - 2]!.low === "call" ||
-              T[i - 2]!.low === "calls") &&
-            (prev.low === "is" || prev.low === "me" || prev.low === "him" || prev.low === "her")));
-      const hasInitial = j > i && T.slice(i + 1, j).some(isInitial) && nameShaped(text, T[j]!);
-      if (isFirst && (!AMBIGUOUS_FIRST.has(key) || cue || (j > i && surnameLike(T[j]!)))) {
+            (T[i - 2]!.id === W_NAME ||
+              T[i - 2]!.id === W_NAMED ||
+              T[i - 2]!.id === W_CALL ||
+              T[i - 2]!.id === W_CALLS) &&
+            (prev.id === W_IS || prev.id === W_ME || prev.id === W_HIM || prev.id === W_HER)));
+      let hasInitial = false;
+      for (let k = i + 1; k < j && !hasInitial; k++) hasInitial = isInitial(T[k]!);
+      hasInitial = hasInitial && nameShaped(text, T[j]!);
+      if (isFirst && (!(km & B_AMBIGUOUS_FIRST) || cue || (j > i && surnameLike(T[j]!)))) {
         if (j > i) add(i, j, 0.85, "given name followed by a family name");
         else add(i, i, cue ? 0.75 : 0.6, "given name");
         i = j;
@@ -509,9 +493,9 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
         }
         // Two name-shaped capitalised words outside a Title Case heading: "Steffen Mauer".
         if (j === i + 1 && nameShaped(text, last) && !titleCaseLine(T, i)) {
-          const common = STOP.has(last.low) || AMBIGUOUS_FIRST.has(key);
+          const common = (last.m & B_STOP) !== 0 || (km & B_AMBIGUOUS_FIRST) !== 0;
           const evidence =
-            SUR.has(keyOf(last)) || hasNonAscii(text, t) || hasNonAscii(text, last) || surnameLike(t);
+            (last.km & B_SUR) !== 0 || hasNonAscii(text, t) || hasNonAscii(text, last) || surnameLike(t);
           if (!common && evidence) {
             add(i, j, 0.55, "two capitalised name-shaped words");
             i = j;
@@ -525,10 +509,10 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
         if (
           nx &&
           nx2 &&
-          nx.low === "and" &&
+          nx.id === W_AND &&
           nameShaped(text, nx2) &&
-          !STOP.has(nx2.low) &&
-          (SUR.has(key) || SUR.has(keyOf(nx2)))
+          !(nx2.m & B_STOP) &&
+          (km & B_SUR || nx2.km & B_SUR)
         ) {
           add(i, i, 0.65, "pair of family names");
           add(i + 2, i + 2, 0.65, "pair of family names");
@@ -539,8 +523,8 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
         if (
           sentenceStart(i) &&
           nx &&
-          NAME_VERBS.has(nx.low) &&
-          (PERSON_VERBS.has(nx.low) || surnameLike(t) || hasNonAscii(text, t) || FIRST.has(key))
+          nx.m & B_NAME_VERB &&
+          (nx.m & B_PERSON_VERB || surnameLike(t) || hasNonAscii(text, t) || isFirst)
         ) {
           add(i, i, 0.55, "capitalised name before a verb");
           continue;
@@ -551,8 +535,8 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
           text.charCodeAt(t.e) === 44 &&
           nx &&
           nx.s - t.e <= 2 &&
-          VOCATIVE_NEXT.has(nx.low) &&
-          !STOP.has(t.low)
+          nx.m & B_VOCATIVE_NEXT &&
+          !(t.m & B_STOP)
         ) {
           add(i, i, 0.6, "name addressed at the start of a sentence");
           continue;
@@ -561,8 +545,8 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
         if (
           (i === 0 || T[i - 1]!.nl) &&
           text.charCodeAt(t.e) === 58 &&
-          !STOP.has(t.low) &&
-          (SUR.has(key) || surnameLike(t) || hasNonAscii(text, t)) &&
+          !(t.m & B_STOP) &&
+          (km & B_SUR || surnameLike(t) || hasNonAscii(text, t)) &&
           text.indexOf(":", t.e + 1) !== -1
         ) {
           add(i, i, 0.55, "speaker label");
@@ -570,9 +554,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
         }
         if (
           cue ||
-          (SUR.has(key) &&
-            prev !== undefined &&
-            (prev.low === "by" || prev.low === "early" || prev.low === "is"))
+          (km & B_SUR && prev !== undefined && (prev.id === W_BY || prev.id === W_EARLY || prev.id === W_IS))
         ) {
           add(i, i, 0.6, "capitalised word after a cue word");
           continue;
@@ -584,18 +566,17 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
       lowerText &&
       !t.cap &&
       t.e - t.s >= 2 &&
-      FIRST.has(keyOf(t)) &&
-      !AMBIGUOUS_FIRST.has(keyOf(t)) &&
-      !STOP.has(t.low)
+      t.km & B_FIRST &&
+      !(t.km & B_AMBIGUOUS_FIRST) &&
+      !(t.m & B_STOP)
     ) {
       let j = i;
-      if (j + 1 < T.length && T[j + 1]!.low.length === 1 && !T[j + 1]!.nl && adjacent(text, T[j]!, T[j + 1]!))
-        j++;
+      if (j + 1 < T.length && T[j + 1]!.len === 1 && !T[j + 1]!.nl && adjacent(text, T[j]!, T[j + 1]!)) j++;
       const nx = T[j + 1];
-      if (nx && !nx.nl && !nx.num && adjacent(text, T[j]!, nx) && !STOP.has(nx.low) && nx.low.length >= 3) {
+      if (nx && !nx.nl && !nx.num && adjacent(text, T[j]!, nx) && !(nx.m & B_STOP) && nx.len >= 3) {
         add(i, j + 1, 0.6, "given name and family name in lower-case text");
         i = j + 1;
-      } else if (prev !== undefined && LOWER_CUES.has(prev.low)) {
+      } else if (prev !== undefined && prev.m & B_LOWER_CUE) {
         add(i, i, 0.5, "given name in lower-case text");
       }
     }
@@ -603,7 +584,15 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
   // 3. Later mentions of a name already seen in a full name ("… Adam McDowell … McDowell").
   if (seen.size > 0) {
     for (const t of T) {
-      if (!(t.cap || lowerText) || t.num || t.nl || t.e - t.s < 3 || STOP.has(t.low) || !seen.has(keyOf(t)))
+      if (
+        !(t.cap || lowerText) ||
+        t.num ||
+        t.nl ||
+        t.e - t.s < 3 ||
+        t.m & B_STOP ||
+        !seenHashes.has(t.kh) ||
+        !seen.has(t.key)
+      )
         continue;
       if (covered.has(t.s)) continue;
       push(out, "person", t.s, t.e, 0.7, "pii.person", "repeated name");
@@ -737,9 +726,9 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
     const legal =
       short &&
       (t.cap || t.dot || lowerText) &&
-      (ORG_SUFFIX.has(t.low) || (t.dot && ORG_SUFFIX.has(t.low + "."))) &&
-      (t.e - t.s > 3 || t.dot || allCaps(text, t) || LEGAL_WORDS.has(t.low));
-    const word = t.cap && ORG_WORDS.has(t.low);
+      (t.m & B_ORG_SUFFIX || (t.dot && t.m & B_ORG_SUFFIX_DOT)) &&
+      (t.e - t.s > 3 || t.dot || allCaps(text, t) || t.m & B_LEGAL_WORD);
+    const word = t.cap && t.m & B_ORG_WORD;
     if (legal || word) {
       // Walk back over the name: capitalised words, "and"/"&", commas between surnames.
       let a = i;
@@ -748,9 +737,9 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
         if (p.nl) break;
         const gap = text.slice(p.e, T[a]!.s);
         if (!/^[ \t,&]{1,4}$/.test(gap)) break;
-        if (p.cap && !DETERMINERS.has(p.low) && !TITLES.has(p.low)) a--;
-        else if ((p.low === "and" || p.low === "y" || p.low === "und") && a - 2 >= 0 && T[a - 2]!.cap) a--;
-        else if (legal && lowerText && !STOP.has(p.low) && p.low.length > 2)
+        if (p.cap && !(p.m & (B_DETERMINER | B_TITLE))) a--;
+        else if ((p.id === W_AND || p.id === W_Y || p.id === W_UND) && a - 2 >= 0 && T[a - 2]!.cap) a--;
+        else if (legal && lowerText && !(p.m & B_STOP) && p.len > 2)
           a--; // "stillwater supercomputing inc."
         else break;
       }
@@ -771,15 +760,15 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
     // "X and Sons", "X & Co"
     if (
       i + 2 < T.length &&
-      (T[i + 1]!.low === "and" || (T[i + 1]!.s - t.e <= 3 && text.slice(t.e, T[i + 1]!.s).includes("&"))) &&
-      SONS.has(T[i + 2]!.low)
+      T[i + 2]!.m & B_SONS &&
+      (T[i + 1]!.id === W_AND || (T[i + 1]!.s - t.e <= 3 && text.slice(t.e, T[i + 1]!.s).includes("&")))
     ) {
       push(out, "organization", t.s, T[i + 2]!.e, 0.8, "pii.organization", "X and Sons");
       i += 2;
       continue;
     }
     // "Clark, Romero and Hall"
-    if (t.cap && !STOP.has(t.low) && i + 3 < T.length) {
+    if (t.cap && !(t.m & B_STOP) && i + 3 < T.length) {
       const b = T[i + 1]!;
       const c = T[i + 2]!;
       const d = T[i + 3]!;
@@ -788,11 +777,11 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
         d.cap &&
         b.s - t.e === 2 &&
         text.charCodeAt(t.e) === 44 &&
-        c.low === "and" &&
+        c.id === W_AND &&
         d.cap &&
-        !STOP.has(b.low) &&
-        !STOP.has(d.low) &&
-        [t, b, d].filter((x) => FIRST.has(keyOf(x))).length < 2
+        !(b.m & B_STOP) &&
+        !(d.m & B_STOP) &&
+        (t.km & B_FIRST ? 1 : 0) + (b.km & B_FIRST ? 1 : 0) + (d.km & B_FIRST ? 1 : 0) < 2
       ) {
         push(out, "organization", t.s, d.e, 0.7, "pii.organization", "surname list firm name");
         i += 3;
@@ -802,43 +791,39 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
     // "Stefanie F. Schneider from Allianz is …": an affiliation right after a capitalised name.
     if (
       i > 1 &&
-      T[i - 1]!.low === "from" &&
+      T[i - 1]!.id === W_FROM &&
       nameShaped(text, T[i - 2]!) &&
       nameWord(t) &&
       adjacent(text, T[i - 1]!, t) &&
-      !FIRST.has(keyOf(t))
+      !(t.km & B_FIRST)
     ) {
       const j = extendName(text, T, i);
       const nx = T[j + 1];
-      if (nx === undefined || nx.low === "is" || nx.low === "was" || nx.low === "and" || nx.low === "as") {
+      if (nx === undefined || nx.id === W_IS || nx.id === W_WAS || nx.id === W_AND || nx.id === W_AS) {
         push(out, "organization", t.s, T[j]!.e, 0.6, "pii.organization", "affiliation after a name");
         i = j;
         continue;
       }
     }
     // "The Avalara office", "the Exversion Orchestra": a capitalised name between "the" and an organisation noun.
-    if (i > 0 && T[i - 1]!.low === "the" && nameWord(t)) {
+    if (i > 0 && T[i - 1]!.id === W_THE && nameWord(t)) {
       const j = extendName(text, T, i);
       const nx = T[j + 1];
-      if (nx && ORG_AFTER.has(nx.low) && adjacent(text, T[j]!, nx)) {
+      if (nx && nx.m & B_ORG_AFTER && adjacent(text, T[j]!, nx)) {
         push(out, "organization", t.s, T[j]!.e, 0.7, "pii.organization", "name before an organisation noun");
         i = j;
         continue;
       }
     }
     // "Coden is a design agency …": a sentence-initial name described as a company.
-    if (
-      (i === 0 || T[i - 1]!.nl || /[.!?]\s*$/.test(text.slice(Math.max(0, t.s - 3), t.s))) &&
-      nameWord(t) &&
-      !FIRST.has(keyOf(t))
-    ) {
+    if (nameWord(t) && !(t.km & B_FIRST) && (i === 0 || T[i - 1]!.nl || sentenceEndBefore(text, t.s))) {
       const j = extendName(text, T, i);
       const v = T[j + 1];
-      if (v && (v.low === "is" || v.low === "was")) {
+      if (v && (v.id === W_IS || v.id === W_WAS)) {
         for (let k = j + 2; k < T.length && k - j < 9; k++) {
           const w = T[k]!;
-          if (w.nl || w.low === "based" || w.low === "in") break;
-          if (ORG_NOUNS.has(w.low)) {
+          if (w.nl || w.id === W_BASED || w.id === W_IN) break;
+          if (w.m & B_ORG_NOUN) {
             push(out, "organization", t.s, T[j]!.e, 0.7, "pii.organization", "name described as a company");
             break;
           }
@@ -846,8 +831,8 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
       }
     }
     // "Fritz-Armstrong": two capitalised surnames joined by a hyphen.
-    const hy = t.low.indexOf("-");
-    if (hy > 0 && hy === t.low.lastIndexOf("-") && !FIRST.has(keyOf(t).slice(0, hy))) {
+    const hy = hasHyphen(text, t) ? t.low.indexOf("-") : -1;
+    if (hy > 0 && hy === t.low.lastIndexOf("-") && !(LEX.maskOf(t.key.slice(0, hy)) & B_FIRST)) {
       const [x = "", y = ""] = text.slice(t.s, t.e).split("-");
       if (UPPER_RE.test(x[0] ?? "") && UPPER_RE.test(y[0] ?? "")) {
         push(out, "organization", t.s, t.e, 0.55, "pii.organization", "hyphenated surname pair");
@@ -860,10 +845,9 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
       i > 0 &&
       !T[i - 1]!.cap &&
       T[i - 1]!.e - T[i - 1]!.s <= 7 &&
-      ORG_CUES.has(T[i - 1]!.low) &&
+      T[i - 1]!.m & B_ORG_CUE &&
       nameWord(t) &&
-      !FIRST.has(keyOf(t)) &&
-      !SUR.has(keyOf(t)) &&
+      !(t.km & (B_FIRST | B_SUR)) &&
       adjacent(text, T[i - 1]!, t)
     ) {
       if (allCaps(text, t) && (t.e - t.s > 6 || t.e - t.s < 2)) continue;
@@ -871,8 +855,8 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
       const after = T[j + 1];
       // "at Tungata 11 …" is an address, not an organisation; "arrived at X this morning" is a place.
       if (after?.num && adjacent(text, T[j]!, after)) continue;
-      if (after?.low === "and" && T[i - 1]!.low === "at") continue;
-      if (i > 1 && PLACE_VERBS.has(T[i - 2]!.low)) continue;
+      if (after?.id === W_AND && T[i - 1]!.id === W_AT) continue;
+      if (i > 1 && T[i - 2]!.m & B_PLACE_VERB) continue;
       push(
         out,
         "organization",
@@ -994,7 +978,7 @@ function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): 
   for (let i = 0; i < T.length; i++) {
     const t = T[i]!;
     if (t.nl) continue;
-    if (t.num && t.low.length <= 6) {
+    if (t.num && t.len <= 6) {
       // number [number] words… street-suffix | number words… number
       let k = i + 1;
       if (k < T.length && T[k]!.num && adjacent(text, t, T[k]!)) k++;
@@ -1012,14 +996,10 @@ function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): 
           break;
         }
         words++;
-        if (FUNCTION_WORDS.has(x.low)) function_ = true;
+        if (x.m & B_FUNCTION_WORD) function_ = true;
         if (x.cap) capital = true;
-        if (/^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*$/.test(x.low)) month = true;
-        if (
-          words === 1 &&
-          (STREET_PREFIX.has(keyOf(x)) || STREET_PREFIX.has(x.low)) &&
-          (x.cap || x.dot || lowerText || x.e - x.s > 2)
-        ) {
+        if (monthLike(x)) month = true;
+        if (words === 1 && (x.km | x.m) & B_STREET_PREFIX && (x.cap || x.dot || lowerText || x.e - x.s > 2)) {
           // "770 26 rue des Lieutenants Thomazo", "69 Av Sidi Lakhmi": number, street type, name.
           let e = w;
           for (let v = w + 1; v < T.length && v - w <= 6; v++) {
@@ -1031,7 +1011,7 @@ function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): 
           if (e > w) add(t.s, T[e]!.e, 0.8, "number, street type and name");
           break;
         }
-        if (words >= 1 && w > k && STREET_SUFFIX.has(keyOf(x)) && (x.cap || !capital) && !function_) {
+        if (words >= 1 && w > k && x.km & B_STREET_SUFFIX && (x.cap || !capital) && !function_) {
           const nx = T[w + 1];
           add(
             t.s,
@@ -1057,11 +1037,7 @@ function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): 
       continue;
     }
     // Street type first: "Via Franscini 71", "ul. Słowicza 10", "Rue de Tanger 29".
-    if (
-      (t.cap || t.dot || lowerText) &&
-      t.e - t.s <= 12 &&
-      (STREET_PREFIX.has(t.low) || STREET_PREFIX.has(keyOf(t)))
-    ) {
+    if ((t.cap || t.dot || lowerText) && t.e - t.s <= 12 && (t.m | t.km) & B_STREET_PREFIX) {
       for (let w = i + 1; w < T.length && w - i <= 5; w++) {
         const x = T[w]!;
         if (x.nl || !adjacent(text, T[w - 1]!, x)) break;
@@ -1073,11 +1049,9 @@ function findAddresses(text: string, T: Tok[], out: Hit[], lowerText: boolean): 
       continue;
     }
     // Compound street word + number: "Wingertweg 126", "Fagradalsbraut 71".
-    if ((t.cap || lowerText) && streetEnding(t)) {
-      const nx = T[i + 1];
-      if (nx && nx.num && nx.low.length <= 5 && adjacent(text, t, nx))
-        add(t.s, nx.e, 0.75, "compound street name and number");
-    }
+    const nx = T[i + 1];
+    if (nx && nx.num && nx.len <= 5 && (t.cap || lowerText) && adjacent(text, t, nx) && streetEnding(t))
+      add(t.s, nx.e, 0.75, "compound street name and number");
   }
   // One cheap scan decides whether the three context regexes need to run at all.
   const triggers = ADDRESS_TRIGGERS.test(text);
@@ -1265,18 +1239,55 @@ function signaturePerson(text: string, addr: Hit, persons: SpanIndex, orgs: Span
     );
 }
 
+LEX.add(B_TITLE, TITLES);
+LEX.add(B_PERSON_CUE, PERSON_CUES);
+LEX.add(B_STOP, STOP);
+LEX.add(B_AMBIGUOUS_FIRST, AMBIGUOUS_FIRST);
+LEX.add(B_PARTICLE, PARTICLES);
+LEX.add(B_STREET_SUFFIX, STREET_SUFFIX);
+LEX.add(B_STREET_PREFIX, STREET_PREFIX);
+LEX.add(B_ORG_SUFFIX, ORG_SUFFIX);
+LEX.add(
+  B_ORG_SUFFIX_DOT,
+  [...ORG_SUFFIX].filter((w) => w.endsWith(".")).map((w) => w.slice(0, -1)),
+);
+LEX.add(B_ORG_WORD, ORG_WORDS);
+LEX.add(B_ORG_CUE, ORG_CUES);
+LEX.add(B_PLACE, PLACES);
+LEX.add(B_FIRST, FIRST);
+LEX.add(B_SUR, SUR);
+LEX.add(B_LOWER_CUE, LOWER_CUES);
+LEX.add(B_NAME_LABEL, NAME_LABELS);
+LEX.add(B_VOCATIVE_NEXT, VOCATIVE_NEXT);
+LEX.add(B_PERSON_VERB, PERSON_VERBS);
+LEX.add(B_NAME_VERB, NAME_VERBS);
+LEX.add(B_SONS, SONS);
+LEX.add(B_PLACE_VERB, PLACE_VERBS);
+LEX.add(B_LEGAL_WORD, LEGAL_WORDS);
+LEX.add(B_DETERMINER, DETERMINERS);
+LEX.add(B_ORG_NOUN, ORG_NOUNS);
+LEX.add(B_ORG_AFTER, ORG_AFTER);
+LEX.add(B_FUNCTION_WORD, FUNCTION_WORDS);
+
+/** Token objects reused from one text to the next (the detector is synchronous). */
+const TOKENS = new TokenBuffer();
+
 /** Person names, street addresses and organisations. */
 export function findEntities(text: string, out: Hit[], kinds: ReadonlySet<string>): void {
   if (text.length === 0) return;
-  const T = tokenize(text);
-  if (T.length === 0) return;
-  const lowerText = !T.some((t) => t.cap);
   const addresses: Hit[] = [];
   const orgs: Hit[] = [];
   const persons: Hit[] = [];
-  findAddresses(text, T, addresses, lowerText);
-  if (kinds.has("organization")) findOrganizations(text, T, orgs, lowerText);
-  if (kinds.has("person")) findPersons(text, T, persons, lowerText);
+  try {
+    const T = TOKENS.tokenize(text, LEX);
+    if (T.length === 0) return;
+    const lowerText = !T.some((t) => t.cap);
+    findAddresses(text, T, addresses, lowerText);
+    if (kinds.has("organization")) findOrganizations(text, T, orgs, lowerText);
+    if (kinds.has("person")) findPersons(text, T, persons, lowerText);
+  } finally {
+    TOKENS.release();
+  }
   for (const h of addresses) extendBlock(text, h);
   // A name inside an address is a street or town name ("Via Franscini 71", "Victor Hugo 12").
   const addrIndex = new SpanIndex(addresses);
@@ -1294,6 +1305,8 @@ export function findEntities(text: string, out: Hit[], kinds: ReadonlySet<string
     const orgIndex2 = new SpanIndex(orgs);
     for (const a of addresses) signaturePerson(text, a, personIndex, orgIndex2, keptPersons);
   }
-  if (kinds.has("street_address")) out.push(...addresses);
-  out.push(...orgs.filter((o) => !inAddress(o)), ...keptPersons);
+  // Loops rather than spread arguments: a long document can have more hits than a call takes.
+  if (kinds.has("street_address")) for (const h of addresses) out.push(h);
+  for (const o of orgs) if (!inAddress(o)) out.push(o);
+  for (const p of keptPersons) out.push(p);
 }
