@@ -9,7 +9,7 @@ import {
   resolveSecret,
   type LoadedConfig,
 } from "../config/index.js";
-import { openAuditLog } from "../audit/index.js";
+import { startAuditLog } from "../audit/index.js";
 import { EventBus } from "../events/index.js";
 import { createGateway, KeyService, type Gateway } from "../gateway/index.js";
 import { limitsStage } from "../gateway/stages/limits.js";
@@ -101,10 +101,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     resolvePath: (path) => resolvePath(path, loaded.baseDir),
   });
   for (const exporter of siem) bus.subscribe(exporter);
-  // The tamper-evident audit log (docs/audit.md): every event, admin actions included.
+  // The tamper-evident audit log (docs/audit.md): every event, admin actions included; own thread.
   const resolveAuditSecret = (ref: string, where: string) => resolveSecret(ref, loaded.baseDir, where);
   const audit = config.audit.enabled
-    ? openAuditLog({
+    ? await startAuditLog({
         dataDir,
         settings: config.audit,
         logger,

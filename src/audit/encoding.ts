@@ -73,9 +73,46 @@ function encode(value: unknown, depth: number): string {
   return out + "}";
 }
 
+/** Thrown by `sorted` when a key would not keep its place in JSON.stringify (see below). */
+const INTEGER_KEY = Symbol("integer key");
+const INTEGER = /^(?:0|[1-9][0-9]*)$/;
+
+/**
+ * A copy of `value` whose objects have their keys inserted in sorted order, with the values
+ * canonical JSON cannot hold replaced as `encode` replaces them, so that the native
+ * JSON.stringify writes the canonical text — about a third faster than building it by hand.
+ * JSON.stringify keeps insertion order except for integer-like keys ("2" before "10", both before
+ * "a"), so an object with one of those falls back to `encode`.
+ */
+function sorted(value: unknown, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw new EncodingError(`nested deeper than ${MAX_DEPTH} levels`);
+  if (typeof value === "bigint") return value.toString();
+  if (value === null || typeof value !== "object") return value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function")
+    return sorted((value as { toJSON(): unknown }).toJSON(), depth);
+  if (Array.isArray(value)) {
+    const copy = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = sorted(value[i], depth + 1);
+    return copy;
+  }
+  const record = value as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(record).sort()) {
+    const first = key.charCodeAt(0);
+    if (first >= 48 && first <= 57 && INTEGER.test(key)) throw INTEGER_KEY;
+    copy[key] = sorted(record[key], depth + 1);
+  }
+  return copy;
+}
+
 /** Canonical JSON text of a value (see above). */
 export function canonicalJson(value: unknown): string {
-  return encode(value, 0);
+  try {
+    return JSON.stringify(sorted(value, 0)) ?? "null";
+  } catch (error) {
+    if (error !== INTEGER_KEY) throw error;
+    return encode(value, 0);
+  }
 }
 
 export interface LeafRecord {

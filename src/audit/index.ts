@@ -14,6 +14,7 @@ import { createSyslogExporter } from "./export/syslog.js";
 import type { CheckpointExporter } from "./export/types.js";
 import { createWebhookExporter } from "./export/webhook.js";
 import { AuditLog, AuditLogError, type AuditLogger, type CheckpointCadence } from "./log.js";
+import { startAuditThread, workerAvailable, type AuditLogHandle } from "./thread.js";
 
 export { AuditLog, AuditLogError, type AuditLogStats, type AuditLogger } from "./log.js";
 export { auditDbFile, AUDIT_DB_FILE } from "./db.js";
@@ -39,6 +40,7 @@ export {
   type InclusionProofResult,
 } from "./proof.js";
 export type { CheckpointExporter } from "./export/types.js";
+export type { AuditLogHandle } from "./thread.js";
 export { createFileExporter, createSyslogExporter, createWebhookExporter };
 
 /** The `audit:` configuration section, as the composition root passes it (see src/config/sections/audit.ts). */
@@ -115,6 +117,38 @@ export function openAuditLog(options: OpenAuditLogOptions): AuditLog {
     signer,
     cadence: settings.checkpoint,
     exporters,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+}
+
+/**
+ * The audit log for the gateway: in its own worker thread, so that encoding, hashing, SQLite
+ * writes, fsyncs and signing never take time on the event loop that serves requests. Secrets are
+ * resolved here, on the calling thread, so a missing one stops start-up with the usual message.
+ * When the compiled worker is not there (running the TypeScript sources), the log runs inline.
+ */
+export async function startAuditLog(options: OpenAuditLogOptions): Promise<AuditLogHandle> {
+  if (!workerAvailable()) {
+    const log = openAuditLog(options);
+    return {
+      origin: log.origin,
+      mode: "inline",
+      subscriber: log.subscriber,
+      stats: async () => log.stats(),
+      close: () => log.close(),
+    };
+  }
+  const secrets: Record<string, string> = {};
+  const hmac = options.settings.export.webhook?.hmacSecret;
+  if (hmac) {
+    const where = "audit.export.webhook.hmacSecret";
+    secrets[where] = (options.resolveSecret ?? unresolved)(hmac, where);
+  }
+  return startAuditThread({
+    dataDir: options.dataDir,
+    settings: options.settings,
+    secrets,
+    ...(options.baseDir ? { baseDir: options.baseDir } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
 }

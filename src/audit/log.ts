@@ -282,7 +282,14 @@ export class AuditLog {
       return undefined;
     }
     const signed = signCheckpoint(this.options.signer, this.frontier.size, this.frontier.root());
-    const result = this.insertCheckpoint.run(signed.size, Date.now(), signed.note);
+    // A FULL commit syncs the whole WAL: every record this checkpoint covers is on disk with it.
+    this.db.pragma("synchronous = FULL");
+    let result: Database.RunResult;
+    try {
+      result = this.insertCheckpoint.run(signed.size, Date.now(), signed.note);
+    } finally {
+      this.db.pragma("synchronous = NORMAL");
+    }
     this.last = { size: signed.size, id: Number(result.lastInsertRowid) };
     this.checkpointCount++;
     for (const queue of this.queues) queue.push(signed);

@@ -66,3 +66,26 @@ describe("leaf encoding (canonical JSON, RFC 8785 style)", () => {
     });
   });
 });
+
+describe("the fast path and the hand-written encoder agree", () => {
+  it("integer-like keys sort as strings (RFC 8785), not as JSON.stringify orders them", () => {
+    expect(canonicalJson({ b: 1, "10": 2, "2": 3, a: { "1": true } })).toBe(
+      '{"10":2,"2":3,"a":{"1":true},"b":1}',
+    );
+  });
+
+  it("on random JSON, the output equals a plain recursive sorted-key encoding", () => {
+    const reference = (v: unknown): string => {
+      if (v === null || typeof v !== "object") return JSON.stringify(v);
+      if (Array.isArray(v)) return `[${v.map(reference).join(",")}]`;
+      const entries = Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${reference(x)}`).join(",")}}`;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(reference(JSON.parse(JSON.stringify(value))));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
