@@ -157,6 +157,7 @@ export function openSqlitePayloads(db: Database.Database): PayloadStore {
         );
     },
   );
+  let compactionPending = false;
   const shred = db.transaction((filter: PayloadShredFilter, now: number) => {
     const where = shredWhere(filter);
     const payloads = db
@@ -226,11 +227,22 @@ export function openSqlitePayloads(db: Database.Database): PayloadStore {
       if (filter.id === undefined && filter.team === undefined && filter.before === undefined)
         throw new RangeError("a shred needs an id, a team or a time");
       const result = shred(filter, now);
+      if (result.payloads + result.teamKeys === 0 && !compactionPending)
+        return { ...result, compacted: true };
       // Copy the zeroed pages into the database file and empty the WAL (its frames still hold the
-      // old page images). Busy when another connection reads an older snapshot: reported, and the
-      // next checkpoint finishes the job.
-      const [busy] = (db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[]).map((r) => r.busy);
-      return { ...result, compacted: busy === 0 };
+      // old page images). A TRUNCATE checkpoint waits for readers of older snapshots through the
+      // busy handler; this connection also serves the gateway's event loop, so it waits briefly,
+      // reports `compacted: false` when another process still reads, and the next shred (the
+      // retention job's next run) tries again.
+      const timeout = db.pragma("busy_timeout", { simple: true }) as number;
+      db.pragma("busy_timeout = 200");
+      try {
+        const [busy] = (db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[]).map((r) => r.busy);
+        compactionPending = busy !== 0;
+        return { ...result, compacted: busy === 0 };
+      } finally {
+        db.pragma(`busy_timeout = ${Number(timeout) || 5000}`);
+      }
     },
     async payloadStats() {
       const counts = db
