@@ -10,7 +10,14 @@
  * words, identifiers, hashes and keys do not produce junk views.
  */
 import { isUtf8 } from "node:buffer";
-import { isCommonWord, readsAsLanguage, rot13Unit, wordFlags } from "./words.js";
+import {
+  isCommonPacked,
+  isCommonWord,
+  LONGEST_COMMON_WORD,
+  readsAsLanguage,
+  rot13Unit,
+  wordFlags,
+} from "./words.js";
 
 export type Codec = "base64" | "hex" | "url" | "rot13" | "leet";
 
@@ -133,6 +140,17 @@ function collectSignals(text: string, minLength: number): Signals {
       if (prevLeet && leetHints.length < MAX_CANDIDATES) leetHints.push(i);
       prevLetter = true;
       prevLeet = false;
+      // The rest of an ASCII letter run changes nothing but the word code and length (letters are
+      // in the base64 alphabet, so a run in progress stays open): a tight loop over it.
+      while (i + 1 < n) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 128) break;
+        const next = (CLS[d] as number) & LETTER_BITS;
+        if (next === 0) break;
+        if (wordLen < 7) code = code * 32 + next;
+        wordLen++;
+        i++;
+      }
       continue;
     }
     if (cls & LEET) {
@@ -223,13 +241,35 @@ function leetTokens(text: string, hints: number[], out: Array<[number, number]>)
 function rot13RevealsWords(text: string, start: number, end: number): boolean {
   let words = 0;
   let hits = 0;
-  for (const m of text.slice(start, end).matchAll(/[A-Za-z]+/g)) {
+  let i = start;
+  while (i < end) {
+    if (!isAsciiLetter(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    // One word: its ROT13, lower-cased, packed while it is read (no string for short words).
+    let j = i;
+    let code = 0;
+    while (j < end && isAsciiLetter(text.charCodeAt(j))) {
+      if (j - i < 6) code = code * 32 + (rot13Unit(text.charCodeAt(j) | 0x20) - 96);
+      j++;
+    }
     words++;
-    let w = "";
-    for (let k = 0; k < m[0].length; k++) w += String.fromCharCode(rot13Unit(m[0].charCodeAt(k) | 0x20));
-    if (w.length >= 3 && isCommonWord(w)) hits++;
+    const len = j - i;
+    if (len >= 3 && len <= 6) {
+      if (isCommonPacked(code)) hits++;
+    } else if (len > 6 && len <= LONGEST_COMMON_WORD) {
+      let w = "";
+      for (let k = i; k < j; k++) w += String.fromCharCode(rot13Unit(text.charCodeAt(k) | 0x20));
+      if (isCommonWord(w)) hits++;
+    }
+    i = j;
   }
   return hits >= 2 && hits * 2 >= words;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 function isHex(u: number): boolean {
@@ -431,25 +471,31 @@ function escapeRuns(text: string): Array<[number, number]> {
   return runs;
 }
 
-/** Whitespace-delimited tokens with at least two `%XX` escapes. */
+/** Whitespace-delimited tokens with at least two `%XX` escapes (only tokens holding a "%" are read). */
 function percentTokens(text: string): Array<[number, number]> {
   const tokens: Array<[number, number]> = [];
   const n = text.length;
-  let s = -1;
-  let count = 0;
-  for (let i = 0; i <= n; i++) {
-    const u = i < n ? text.charCodeAt(i) : 0x20;
-    const space = u === 0x20 || u === 0x09 || u === 0x0a || u === 0x0d;
-    if (!space) {
-      if (s < 0) {
-        s = i;
-        count = 0;
-      }
-      if (u === 0x25 && i + 2 < n && isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2))) count++;
-    } else if (s >= 0) {
-      if (count >= 2 && tokens.length < MAX_CANDIDATES) tokens.push([s, i]);
-      s = -1;
+  const space = (u: number) => u === 0x20 || u === 0x09 || u === 0x0a || u === 0x0d;
+  let from = 0;
+  while (tokens.length < MAX_CANDIDATES) {
+    const pct = text.indexOf("%", from);
+    if (pct < 0) break;
+    let s = pct;
+    while (s > 0 && !space(text.charCodeAt(s - 1))) s--;
+    let e = pct + 1;
+    while (e < n && !space(text.charCodeAt(e))) e++;
+    let count = 0;
+    for (let i = pct; i < e; i++) {
+      if (
+        text.charCodeAt(i) === 0x25 &&
+        i + 2 < n &&
+        isHex(text.charCodeAt(i + 1)) &&
+        isHex(text.charCodeAt(i + 2))
+      )
+        count++;
     }
+    if (count >= 2) tokens.push([s, e]);
+    from = e;
   }
   return tokens;
 }

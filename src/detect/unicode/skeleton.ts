@@ -110,6 +110,7 @@ export interface Skeleton {
 }
 
 const MAX_MIXED_WORDS = 64;
+const NON_ASCII_FROM = /[^\0-\x7f]/g;
 
 /** Builds the skeleton of an (already NFKC-normalised) text. Linear in the text length. */
 export function skeleton(text: string): Skeleton {
@@ -134,9 +135,21 @@ export function skeleton(text: string): Skeleton {
   while (i > 0 && isWordUnit(text.charCodeAt(i - 1))) i--;
   while (i < n) {
     const u = text.charCodeAt(i);
-    if (u < 0x80 && !isAsciiWordUnit(u)) {
-      i++;
-      continue;
+    if (u < 0x80) {
+      // ASCII words and punctuation stay as they are: jump to the word (or punctuation) holding
+      // the next non-ASCII unit, in one regex step.
+      NON_ASCII_FROM.lastIndex = i;
+      if (!NON_ASCII_FROM.test(text)) break;
+      let k = NON_ASCII_FROM.lastIndex - 1;
+      while (k > i && isWordUnit(text.charCodeAt(k)) && isWordUnit(text.charCodeAt(k - 1))) k--;
+      if (k > i) {
+        i = k;
+        continue;
+      }
+      if (!isAsciiWordUnit(u)) {
+        i++;
+        continue;
+      }
     }
     if (!isWordUnit(u)) {
       const e = t[u] as number;

@@ -80,6 +80,17 @@ export function isCommonWord(lower: string): boolean {
   return DICTIONARY.has(lower);
 }
 
+/** The dictionary's words of up to six letters, packed (see packWord), and its longest word. */
+const DICTIONARY_PACKED: ReadonlySet<number> = new Set(
+  [...DICTIONARY].filter((w) => w.length <= 6 && /^[a-z]+$/.test(w)).map(packWord),
+);
+export const LONGEST_COMMON_WORD = Math.max(...[...DICTIONARY].map((w) => w.length));
+
+/** isCommonWord for a word of up to six lower-case letters given packed (see packWord). */
+export function isCommonPacked(code: number): boolean {
+  return DICTIONARY_PACKED.has(code);
+}
+
 /** ROT13 of one ASCII letter code (RFC-less folklore cipher: rotate the Latin alphabet by 13). */
 export function rot13Unit(c: number): number {
   if (c >= 0x61 && c <= 0x7a) return ((c - 0x61 + 13) % 26) + 0x61;

@@ -2,6 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createPreparer, createUnicodeDetector, prepare } from "../../../src/detect/unicode/index.js";
 import { hiddenKind } from "../../../src/detect/unicode/invisible.js";
+import { normalize } from "../../../src/detect/unicode/normalize.js";
+import { skeleton } from "../../../src/detect/unicode/skeleton.js";
 import type { PreparedText } from "../../../src/detect/types.js";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
@@ -324,6 +326,67 @@ describe("prepare: properties", () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("prepare: the fast paths agree with the plain definitions", () => {
+  // normalize() and skeleton() jump over ASCII stretches; these pin what they must still compute.
+  const pieces = fc.constantFrom(
+    "a",
+    "Z",
+    " ",
+    "word",
+    "\n",
+    "e\u0301",
+    "\u0301",
+    "\u0308",
+    "\u00e9",
+    "\ufb01",
+    "\uff41",
+    "\u{1D422}",
+    "\u1100\u1161",
+    "\uff76\uff9e",
+    "\u0430",
+    "\u0455\u0443\u0455t\u0435m",
+    ".",
+    "\u2019",
+    "\u216b",
+    "\u0627\u0653",
+    "\u0915\u093c",
+    "\ud55c",
+    "\u65e5\u672c",
+    "\u0130",
+  );
+
+  it("the normalised text is NFKC when nothing is hidden", () => {
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 40 }), (parts) => {
+        const text = parts.join("");
+        expect(normalize(text).text).toBe(text.normalize("NFKC"));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("the skeleton of words joined by spaces is the words' skeletons joined", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(pieces, { minLength: 1, maxLength: 4 }), { maxLength: 12 }), (ws) => {
+        const words = ws.map((w) => w.join("").replace(/\s/g, "x"));
+        const text = words.join(" ");
+        const whole = skeleton(text);
+        let at = 0;
+        const mixed: Array<[number, number]> = [];
+        const folded = words.map((w) => {
+          const one = skeleton(w);
+          for (const [s, e] of one.mixedWords) mixed.push([at + s, at + e]);
+          at += w.length + 1;
+          return one.text ?? w;
+        });
+        expect(whole.text ?? text).toBe(folded.join(" "));
+        expect(whole.mixedWords).toEqual(mixed);
+      }),
+      { numRuns: 500 },
     );
   });
 });
