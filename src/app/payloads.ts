@@ -434,7 +434,8 @@ export async function createPayloadLogging(options: PayloadLoggingOptions): Prom
         if (!writer.admit()) return null;
         const sealed = activeSealer.seal({
           id: event.id,
-          team,
+          // As both stores keep it (PostgreSQL text cannot hold U+0000), so the bound context matches.
+          team: team.replaceAll("\0", ""),
           mode,
           plaintext: Buffer.from(JSON.stringify(doc), "utf8"),
         });

@@ -91,6 +91,8 @@ models: [{ name: demo-chat, provider: demo }]
 payloads:
   mode: full
   kek: { env: PCX_TEST_PAYLOAD_KEK }
+  teams:
+    masked: { mode: redacted }
 audit: { checkpoint: { everyEvents: 2 } }
 policies:
   - name: watch-only
@@ -104,12 +106,18 @@ policies:
     const tag = alnum(8);
     const values = knownValues(tag);
     const values2 = knownValues(alnum(8));
-    const all = { ...values, ...Object.fromEntries(Object.entries(values2).map(([k, v]) => [`${k}2`, v])) };
+    const values3 = knownValues(alnum(8));
+    const all = {
+      ...values,
+      ...Object.fromEntries(Object.entries(values2).map(([k, v]) => [`${k}2`, v])),
+      ...Object.fromEntries(Object.entries(values3).map(([k, v]) => [`${k}3`, v])),
+    };
     const prompt = (v: typeof values) =>
       `[[demo:echo]] Please file this: my email is ${v.email}, phone ${v.phone}, IBAN ${v.iban}. ` +
       `AWS key ${v.aws}, GitHub token ${v.github}, password ${v.password}.`;
     let eventsApi = "";
     let ref = "";
+    let maskedRef = "";
     try {
       const { key } = await createKey(gateway, { name: "scan", team: "investigations" });
       const chat = await post(`${gateway.url}/v1/chat/completions`, key, {
@@ -136,6 +144,13 @@ policies:
       });
       expect(messages.status).toBe(200);
       expect(messages.text).toContain(values.github);
+      // A team whose payloads are recorded redacted.
+      const { key: maskedKey } = await createKey(gateway, { name: "masked", team: "masked" });
+      const masked = await post(`${gateway.url}/v1/chat/completions`, maskedKey, {
+        model: "demo-chat",
+        messages: [{ role: "user", content: prompt(values3) }],
+      });
+      expect(masked.status).toBe(200);
 
       const response = await fetch(`${gateway.url}/admin/v1/events?limit=50`, {
         headers: { authorization: `Bearer ${gateway.adminKey}` },
@@ -147,9 +162,13 @@ policies:
       expect(withPayload.map((e) => e.activity).sort()).toEqual([
         "chat.completions",
         "chat.completions",
+        "chat.completions",
         "messages",
       ]);
       ref = withPayload.find((e) => e.activity === "messages")!.payload_ref!;
+      maskedRef = (withPayload as { actor?: { team?: string }; payload_ref?: string | null }[]).find(
+        (e) => e.actor?.team === "masked",
+      )!.payload_ref!;
       expect(ref).toMatch(/^pl1\.[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/);
 
       // While it runs, the SQLite write-ahead logs (-wal, -shm) exist too: scan them as they are.
@@ -213,6 +232,26 @@ policies:
       expect(payload.request[0]!.text).toContain(value);
       expect(payload.response[0]!.text).toContain(value);
     }
+    // The redacted team's payload holds placeholders where the detectors found values.
+    const maskedShown = await cli(
+      "crypto",
+      "show",
+      maskedRef,
+      "--reason",
+      "plaintext scan test",
+      "--kek-env",
+      "PCX_TEST_PAYLOAD_KEK",
+      "--format",
+      "json",
+    );
+    expect(maskedShown.code).toBe(0);
+    const maskedPayload = (JSON.parse(maskedShown.stdout) as { payload: typeof payload }).payload;
+    expect(maskedPayload.mode).toBe("redacted");
+    for (const value of [values3.email, values3.aws, values3.github]) {
+      expect(maskedPayload.request[0]!.text).not.toContain(value);
+      expect(maskedPayload.response[0]!.text).not.toContain(value);
+    }
+    expect(maskedPayload.request[0]!.text).toMatch(/\[EMAIL_1\]/);
     // Without the KEK, or with another one, nothing.
     const wrong = await run(
       process.execPath,
