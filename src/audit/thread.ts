@@ -47,9 +47,6 @@ export function startAuditThread(options: ThreadOptions): Promise<AuditLogHandle
     ...(options.baseDir ? { baseDir: options.baseDir } : {}),
   };
   const worker = new Worker(WORKER, { workerData: data });
-  // The gateway's close() waits for the log explicitly; the thread alone must not keep a process
-  // alive (a start-up that fails after this point must still exit).
-  worker.unref();
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 1;
   let stopped: Error | undefined;
@@ -60,6 +57,7 @@ export function startAuditThread(options: ThreadOptions): Promise<AuditLogHandle
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
+      worker.ref(); // while an answer is awaited, the process waits for it
       worker.postMessage({ ...message, id } as ToWorker);
     });
   };
@@ -77,10 +75,14 @@ export function startAuditThread(options: ThreadOptions): Promise<AuditLogHandle
       stop(error);
     });
     worker.on("exit", (code) => stop(new AuditLogError(`the audit log thread exited (code ${code})`)));
-    worker.on("message", (message: FromWorker) => {
+    worker.on("message", onMessage);
+    function onMessage(message: FromWorker) {
       switch (message.op) {
         case "ready":
           started = true;
+          // Idle, the thread must not keep the process alive (a start-up that fails after this
+          // point must still exit); it is ref'd again while an answer is awaited.
+          worker.unref();
           resolveStart({
             origin: message.origin,
             mode: "thread",
@@ -95,7 +97,6 @@ export function startAuditThread(options: ThreadOptions): Promise<AuditLogHandle
             stats: () => send({ op: "stats" }) as Promise<AuditLogStats>,
             close: async () => {
               if (stopped) return;
-              worker.ref(); // keep the process alive until the closing checkpoint is signed
               await send({ op: "close" });
               await worker.terminate();
             },
@@ -116,11 +117,12 @@ export function startAuditThread(options: ThreadOptions): Promise<AuditLogHandle
         case "error": {
           const waiter = pending.get(message.id);
           pending.delete(message.id);
+          if (pending.size === 0) worker.unref();
           if (message.op === "done") waiter?.resolve(message.result);
           else waiter?.reject(new AuditLogError(message.message));
           return;
         }
       }
-    });
+    }
   });
 }

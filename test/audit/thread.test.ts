@@ -65,6 +65,22 @@ describe("the audit log in its own thread", () => {
     ).rejects.toThrow(/no secret resolver/);
   });
 
+  it("an idle log thread does not keep the process alive; an awaited answer does", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const script = `
+      const audit = await import(${JSON.stringify(dist)});
+      const log = await audit.startAuditLog({ dataDir: ${JSON.stringify(tempDir())}, settings: ${JSON.stringify(settings())} });
+      await log.subscriber.handle([${JSON.stringify(sampleEvent(0))}]);
+      console.log((await log.stats()).size);
+      // not closed: the process must still exit on its own`;
+    const { writeFileSync } = await import("node:fs");
+    const file = join(tempDir(), "idle.mjs");
+    writeFileSync(file, script);
+    const { stdout } = await promisify(execFile)(process.execPath, [file], { timeout: 15_000 });
+    expect(stdout.trim()).toBe("1");
+  });
+
   it("runs inline when started from the sources", async () => {
     const { startAuditLog } = await import("../../src/audit/index.js");
     const log = await startAuditLog({ dataDir: tempDir(), settings: settings() });
