@@ -128,6 +128,7 @@ function verifyOpen(db: Database.Database, options: VerifyOptions, started: numb
     expectedId = row.id + 1;
     let checkpoint: SignedCheckpoint;
     try {
+      if (typeof row.note !== "string") throw new Error("the stored note is not text");
       checkpoint = openCheckpoint(row.note, verifier);
     } catch (error) {
       problems.add({

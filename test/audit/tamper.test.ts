@@ -266,6 +266,13 @@ describe("tamper suite: verify fails on every change, naming the index and the r
     });
   });
 
+  it("a checkpoint replaced by binary junk", () => {
+    const dir = tampered((db) => db.prepare("UPDATE checkpoints SET note = zeroblob(8) WHERE id = 3").run());
+    expect(verify(dir).problems).toEqual([
+      expect.objectContaining({ checkpoint: 3, reason: "checkpoint #3: the stored note is not text" }),
+    ]);
+  });
+
   it("a checkpoint deleted", () => {
     const report = verify(tampered((db) => db.prepare("DELETE FROM checkpoints WHERE id = 2").run()));
     expect(report.problems).toEqual([
