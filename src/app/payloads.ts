@@ -584,7 +584,11 @@ export interface PayloadStatus {
 }
 
 export class PayloadAdminError extends Error {
-  constructor(message: string) {
+  /** `usage`: the request itself is wrong (a malformed ref); `failed`: it could not be done. */
+  constructor(
+    message: string,
+    readonly kind: "usage" | "failed" = "failed",
+  ) {
     super(message);
     this.name = "PayloadAdminError";
   }
@@ -681,10 +685,15 @@ export class PayloadAdmin {
     return { version: target.version, rewrapped, locked, batches };
   }
 
+  /** Shreds a team's payloads, those before a time, or the one a payload_ref names. */
   async shred(
-    filter: PayloadShredFilter,
+    filter: Omit<PayloadShredFilter, "id"> & { ref?: string },
   ): Promise<{ payloads: number; teamKeys: number; compacted?: boolean }> {
-    return this.payloads.shredPayloads(filter);
+    const { ref, ...rest } = filter;
+    if (ref === undefined) return this.payloads.shredPayloads(rest);
+    const parsed = parsePayloadRef(ref);
+    if (!parsed) throw new PayloadAdminError("not a payload_ref (expected pl1.<id>.<digest>)", "usage");
+    return this.payloads.shredPayloads({ ...rest, id: parsed.id });
   }
 
   /**
@@ -723,7 +732,7 @@ export class PayloadAdmin {
     ref: string,
   ): Promise<{ document: PayloadDocument; record: Omit<PayloadRecord, "wrappedDek" | "ciphertext"> }> {
     const parsed = parsePayloadRef(ref);
-    if (!parsed) throw new PayloadAdminError("not a payload_ref (expected pl1.<id>.<digest>)");
+    if (!parsed) throw new PayloadAdminError("not a payload_ref (expected pl1.<id>.<digest>)", "usage");
     const record = await this.payloads.getPayload(parsed.id);
     if (!record) throw new PayloadAdminError(`no payload ${parsed.id} in this store`);
     const { wrappedDek, ciphertext, ...meta } = record;

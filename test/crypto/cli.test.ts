@@ -90,7 +90,8 @@ describe("portcullis crypto commands", () => {
     await expect(cryptoShred({ ...target, before: "last tuesday" })).rejects.toThrow(/ISO-8601/);
     await expect(
       cryptoShow({ ...target, ref: "nope", reason: "cli test", kekEnv: "PCX_CLI_NEW" }),
-    ).rejects.toThrow(/not a payload_ref/);
+    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining("not a payload_ref") });
+    await expect(cryptoShred({ ...target, ref: "pl1.nope" })).rejects.toMatchObject({ exitCode: 2 });
     expect(await cryptoShred({ ...target, ref })).toBe(0);
     expect(lastJson()).toMatchObject({ payloads: 1, teamKeys: 0 });
     const shown = cryptoShow({ ...target, ref, reason: "cli test", kekEnv: "PCX_CLI_NEW" });

@@ -251,7 +251,7 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       await l.close();
 
       const who = { actor: "t", reason: "shred test" };
-      expect(await admin.shred({ id: one.id })).toMatchObject({ payloads: 1, teamKeys: 0 });
+      expect(await admin.shred({ ref: one.ref! })).toMatchObject({ payloads: 1, teamKeys: 0 });
       await expect(admin.show(one.ref!, who)).rejects.toThrow(/crypto-shredded/);
       expect((await admin.show(blue.ref!, who)).document.request[0]!.text).toBe("blue stays");
 

@@ -1,7 +1,7 @@
 import { userInfo } from "node:os";
 import { ConfigError } from "../../../app/index.js";
 import { openPayloadAdmin, PayloadAdminError, type OpenPayloadAdminOptions } from "../../../app/payloads.js";
-import { CliError, EXIT_FINDINGS, EXIT_OK } from "../../errors.js";
+import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from "../../errors.js";
 
 /** Where the store and the KEKs come from: the configuration, overridden by flags. */
 export interface CryptoTarget {
@@ -60,7 +60,8 @@ async function withAdmin<T>(
   try {
     return await work(opened.admin);
   } catch (error) {
-    if (error instanceof PayloadAdminError) throw new CliError(error.message, EXIT_FINDINGS);
+    if (error instanceof PayloadAdminError)
+      throw new CliError(error.message, error.kind === "usage" ? EXIT_USAGE : EXIT_FINDINGS);
     throw error;
   } finally {
     await opened.close();
@@ -141,14 +142,8 @@ export async function cryptoShred(opts: CryptoShredOptions): Promise<number> {
   if (!opts.team && !opts.before && !opts.ref)
     throw new CliError("say what to shred: --team, --before or --ref");
   if (opts.ref && (opts.team || opts.before)) throw new CliError("--ref shreds one payload: give it alone");
-  let id: string | undefined;
-  if (opts.ref) {
-    const { parsePayloadRef } = await import("../../../crypto/envelope/index.js");
-    id = parsePayloadRef(opts.ref)?.id;
-    if (!id) throw new CliError("--ref: not a payload_ref (expected pl1.<id>.<digest>)");
-  }
   const filter = {
-    ...(id ? { id } : {}),
+    ...(opts.ref ? { ref: opts.ref } : {}),
     ...(opts.team ? { team: opts.team } : {}),
     ...(opts.before ? { before: parseBefore(opts.before) } : {}),
   };
