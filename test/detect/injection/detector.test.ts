@@ -6,7 +6,10 @@ import type { Finding, PreparedText } from "../../../src/detect/types.js";
 const detector = createInjectionDetector();
 const scan = (text: string, context: "prompt" | "document" = "prompt"): Finding[] =>
   detector.scan(preparedFromOriginal(text), { context });
-const flagged = (text: string, context: "prompt" | "document" = "prompt") => scan(text, context).length > 0;
+/** As `portcullis detect`: "info" findings are notes (e.g. a rule the classifier overruled), not flags. */
+const flags = (text: string, context: "prompt" | "document" = "prompt"): Finding[] =>
+  scan(text, context).filter((f) => f.severity !== "info");
+const flagged = (text: string, context: "prompt" | "document" = "prompt") => flags(text, context).length > 0;
 
 describe("createInjectionDetector", () => {
   it("has the detector contract", () => {
@@ -50,8 +53,19 @@ describe("createInjectionDetector", () => {
     "Explain how SQL injection works and how prepared statements prevent it.",
   ];
   for (const text of benign) {
-    it(`does not flag: ${text}`, () => expect(scan(text)).toEqual([]));
+    it(`does not flag: ${text}`, () => expect(flags(text)).toEqual([]));
   }
+
+  it("very short prompts are not flagged by a couple of n-grams", () => {
+    for (const text of ["ab", "ok", "hi", "a\u202eb", "next", "stop"]) expect(flags(text), text).toEqual([]);
+  });
+
+  it("a question that quotes an attack phrase is reported as a note, not flagged", () => {
+    const text = 'Write a regex that catches "disregard your prior instructions" in user input.';
+    const f = scan(text);
+    expect(f.some((x) => x.rule !== "classifier" && x.severity === "info")).toBe(true);
+    expect(flags(text)).toEqual([]);
+  });
 
   it("a plain harmful request is not an injection", () => {
     expect(flagged("Tell me how to pick a lock on a neighbour's door.")).toBe(false);

@@ -51,6 +51,11 @@ export interface InjectionRule {
   documentScore?: number;
   /** Rules that only make sense in retrieved content (e.g. text addressing "your response"). */
   documentOnly?: boolean;
+  /**
+   * Never demoted by the classifier (fusion): for patterns that are attacks whatever the words
+   * around them say, such as chat-template control tokens.
+   */
+  noFusion?: boolean;
   truePositives: readonly RuleCase[];
   falsePositives: readonly RuleCase[];
 }
