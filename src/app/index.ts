@@ -120,6 +120,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     bus,
     logger,
     baseDir: loaded.baseDir,
+    dataDir,
     env,
   });
 

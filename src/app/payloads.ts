@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { ConfigError, loadEmbeddedConfig } from "../config/index.js";
 import type { KekSourceConfig, PayloadMode, PayloadsSection } from "../config/sections/payloads.js";
 import {
@@ -240,6 +240,8 @@ export interface PayloadLoggingOptions {
   bus: EventBus;
   logger: Logger;
   baseDir: string;
+  /** The data directory: a KEK file inside it is refused. */
+  dataDir?: string;
   env?: NodeJS.ProcessEnv;
   clock?: () => number;
 }
@@ -344,7 +346,9 @@ export async function createPayloadLogging(options: PayloadLoggingOptions): Prom
     };
   }
 
-  // Logging is on: the KEK must be there and fit the ring.
+  // Logging is on: the KEK must be there, not beside the data, and fit the ring.
+  if (options.dataDir)
+    refuseKekBesideData([section.kek!, ...section.previousKeks], options.baseDir, options.dataDir);
   const keks = loadKeks(section.kek, section.previousKeks, {
     baseDir: options.baseDir,
     ...(options.env ? { env: options.env } : {}),
@@ -465,6 +469,19 @@ export async function createPayloadLogging(options: PayloadLoggingOptions): Prom
       activeSealer.forget();
     },
   };
+}
+
+/** A KEK file inside the data directory would sit beside what it protects: a copy of one is a copy of both. */
+function refuseKekBesideData(sources: readonly KekSourceConfig[], baseDir: string, dataDir: string): void {
+  const data = resolve(dataDir);
+  sources.forEach((source, i) => {
+    if (!("file" in source)) return;
+    const rel = relative(data, resolve(baseDir, source.file));
+    if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel)))
+      throw new ConfigError(i === 0 ? "payloads.kek" : `payloads.previousKeks[${i - 1}]`, [
+        `the KEK file ${source.file} is inside the data directory ${data}: keep it elsewhere (a secret mount, a KMS)`,
+      ]);
+  });
 }
 
 function needsEngine(section: PayloadsSection): boolean {

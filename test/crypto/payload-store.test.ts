@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
@@ -153,6 +154,17 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         logging(store, { KEK: randomBytes(32).toString("hex") }, { mode: "full" }),
       ).rejects.toThrow(/matches no version/);
       await expect(logging(store, {}, { mode: "full" })).rejects.toThrow(/KEK.*not set/);
+      const dataDir = mkdtempSync(join(tmpdir(), "pcx-kek-beside-"));
+      await expect(
+        createPayloadLogging({
+          section: payloadsSectionSchema.parse({ mode: "full", kek: { file: "secrets/kek" } }),
+          store,
+          bus: bus().bus,
+          logger: silent,
+          baseDir: dataDir,
+          dataDir,
+        }),
+      ).rejects.toThrow(/inside the data directory/);
       await store.close();
     });
 
