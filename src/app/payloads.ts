@@ -572,6 +572,8 @@ export interface PayloadAdminOptions {
   kek?: Buffer;
   /** Further KEKs that unlock older versions. */
   previous?: Buffer[];
+  /** Who acts (the CLI: `cli:<os user>`), for the admin events rotations, shreds and reads leave. */
+  actor?: string;
 }
 
 export interface RotateReport {
@@ -621,6 +623,21 @@ export class PayloadAdmin {
     this.payloads = options.store.payloads;
   }
 
+  /**
+   * An admin event in the store for every change and every read: the CLI cannot append to the
+   * audit log (its writer lives in the gateway), so these land in the events table.
+   */
+  private record(activity: string, severity: SecurityEvent["severity"], details: Record<string, unknown>) {
+    return this.options.store.appendEvents([
+      {
+        ...systemEvent(activity, Date.now(), details),
+        class: "admin_activity",
+        severity,
+        actor: { key_id: null, key_name: (this.options.actor ?? "unknown").slice(0, 100), role: "admin" },
+      },
+    ]);
+  }
+
   private keks(): Buffer[] {
     return [...(this.options.kek ? [this.options.kek] : []), ...(this.options.previous ?? [])];
   }
@@ -660,6 +677,7 @@ export class PayloadAdmin {
       const locked = new KeyRing(versions, this.keks()).locked();
       if (await this.payloads.addKekVersion(next)) {
         const report: RotateReport = { version: next.version, fingerprint: next.fingerprint, newKek, locked };
+        await this.record("payload.key_rotated", "medium", { version: next.version, new_kek: newKek });
         if (options.rewrap) report.rewrap = await this.rewrap(options.batch);
         return report;
       }
@@ -699,6 +717,7 @@ export class PayloadAdmin {
         else skipped.add(row.id);
       }
     }
+    await this.record("payload.keys_rewrapped", "low", { version: target.version, rewrapped, locked });
     return { version: target.version, rewrapped, locked, batches };
   }
 
@@ -707,34 +726,36 @@ export class PayloadAdmin {
     filter: Omit<PayloadShredFilter, "id"> & { ref?: string },
   ): Promise<{ payloads: number; teamKeys: number; compacted?: boolean }> {
     const { ref, ...rest } = filter;
-    if (ref === undefined) return this.payloads.shredPayloads(rest);
-    const parsed = parsePayloadRef(ref);
-    if (!parsed) throw new PayloadAdminError("not a payload_ref (expected pl1.<id>.<digest>)", "usage");
-    return this.payloads.shredPayloads({ ...rest, id: parsed.id });
+    const parsed = ref === undefined ? undefined : parsePayloadRef(ref);
+    if (ref !== undefined && !parsed)
+      throw new PayloadAdminError("not a payload_ref (expected pl1.<id>.<digest>)", "usage");
+    const result = await this.payloads.shredPayloads(parsed ? { ...rest, id: parsed.id } : rest);
+    await this.record("payload.shredded", "medium", {
+      ...(ref !== undefined ? { payload_ref: ref } : {}),
+      ...(rest.team !== undefined ? { team: rest.team } : {}),
+      ...(rest.before !== undefined ? { before: new Date(rest.before).toISOString() } : {}),
+      payloads: result.payloads,
+      team_keys: result.teamKeys,
+    });
+    return result;
   }
 
   /**
-   * Decrypts one payload for an investigation. Every attempt, read or refused, is recorded first as
-   * an admin event ("payload.read": who, why, which payload — never its content) in the store.
+   * Decrypts one payload for an investigation. Every attempt, read or refused, is recorded as an
+   * admin event ("payload.read": who, why, which payload — never its content) before it returns.
    */
   async show(
     ref: string,
     who: { actor: string; reason: string },
   ): Promise<{ document: PayloadDocument; record: Omit<PayloadRecord, "wrappedDek" | "ciphertext"> }> {
     const outcome = (ok: boolean, problem?: string) =>
-      this.options.store.appendEvents([
-        {
-          ...systemEvent("payload.read", Date.now(), {
-            payload_ref: ref.slice(0, 200),
-            reason: who.reason.slice(0, 500),
-            outcome: ok ? "read" : "refused",
-            ...(problem ? { problem } : {}),
-          }),
-          class: "admin_activity",
-          severity: "medium",
-          actor: { key_id: null, key_name: who.actor.slice(0, 100), role: "admin" },
-        },
-      ]);
+      this.record("payload.read", "medium", {
+        payload_ref: ref.slice(0, 200),
+        reason: who.reason.slice(0, 500),
+        reader: who.actor.slice(0, 100),
+        outcome: ok ? "read" : "refused",
+        ...(problem ? { problem } : {}),
+      });
     try {
       const result = await this.read(ref);
       await outcome(true);
@@ -788,6 +809,8 @@ export interface OpenPayloadAdminOptions {
   /** Added to payloads.previousKeks. */
   previousKeks?: KekSourceConfig[];
   env?: NodeJS.ProcessEnv;
+  /** Who acts, for the admin events. */
+  actor?: string;
 }
 
 /** The payload administration of a configured store (SQLite in the data directory, or PostgreSQL). */
@@ -813,6 +836,7 @@ export async function openPayloadAdmin(
   try {
     const admin = new PayloadAdmin({
       store,
+      ...(options.actor ? { actor: options.actor } : {}),
       ...(keks.current ? { kek: keks.current } : {}),
       previous: keks.all.slice(keks.current ? 1 : 0),
     });

@@ -100,5 +100,25 @@ describe("portcullis crypto commands", () => {
       message: expect.stringContaining("crypto-shredded"),
     });
     await expect(cryptoStatus({ ...target, dataDir: join(dataDir, "nope") })).rejects.toThrow(/no store/);
+
+    // Every change and read left an admin event (never a payload's content) in the store.
+    const after = openSqliteStore(join(dataDir, "portcullis.db"));
+    const events = (await after.queryEvents({ limit: 50 })).events.filter(
+      (e) => e.class === "admin_activity",
+    );
+    await after.close();
+    const activities = events.map((e) => e.activity).sort();
+    expect(activities).toEqual([
+      "payload.key_rotated",
+      "payload.key_rotated",
+      "payload.keys_rewrapped",
+      "payload.keys_rewrapped",
+      "payload.read",
+      "payload.read",
+      "payload.read",
+      "payload.shredded",
+    ]);
+    expect(events.every((e) => e.actor.key_name?.startsWith("cli:"))).toBe(true);
+    expect(JSON.stringify(events)).not.toContain("launch code");
   });
 });

@@ -32,6 +32,14 @@ export interface CryptoShowOptions extends CryptoTarget {
   reason: string;
 }
 
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
 function adminOptions(opts: CryptoTarget): OpenPayloadAdminOptions {
   if (opts.kekEnv && opts.kekFile) throw new CliError("give --kek-env or --kek-file, not both");
   const previous = [
@@ -39,6 +47,7 @@ function adminOptions(opts: CryptoTarget): OpenPayloadAdminOptions {
     ...(opts.oldKekFile ? [{ file: opts.oldKekFile }] : []),
   ];
   return {
+    actor: `cli:${osUser()}`,
     ...(opts.config ? { configFile: opts.config } : {}),
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     ...(opts.kekEnv ? { kek: { env: opts.kekEnv } } : opts.kekFile ? { kek: { file: opts.kekFile } } : {}),
@@ -166,14 +175,8 @@ export async function cryptoShred(opts: CryptoShredOptions): Promise<number> {
 export async function cryptoShow(opts: CryptoShowOptions): Promise<number> {
   if (!opts.reason || opts.reason.trim().length < 3)
     throw new CliError("--reason: say why you read this payload");
-  let actor = "unknown";
-  try {
-    actor = userInfo().username;
-  } catch {
-    actor = "unknown";
-  }
   const shown = await withAdmin(opts, (admin) =>
-    admin.show(opts.ref, { actor: `cli:${actor}`, reason: opts.reason }),
+    admin.show(opts.ref, { actor: `cli:${osUser()}`, reason: opts.reason }),
   );
   if (opts.format === "json")
     print(JSON.stringify({ record: shown.record, payload: shown.document }, null, 2));
