@@ -36,7 +36,7 @@ export function buildGuardStages(config: Config, logger: Logger): NonNullable<Ga
     "guards enabled",
   );
   return {
-    inspectIn: inspectInStage({ engine }),
+    inspectIn: inspectInStage({ engine, policies }),
     policyIn: policyInStage({ engine, policies }),
     // Outbound: inspect the model's own words first, then put the caller's pseudonymised values back.
     response: [outputGuardStage({ engine, policies }), restorePseudonymsStage()],

@@ -22,8 +22,40 @@ export interface PolicySet {
   /** The policies that apply to this caller and model, in configuration order. */
   applicable(subject: PolicySubject): PolicyConfig[];
   decide(subject: PolicySubject, findings: readonly DirectedFinding[], now?: number): Decision;
+  /**
+   * Where allowed phrases and patterns occur in a text, for this caller: the guards blank these
+   * ranges and scan again, so an allowed phrase is no evidence while the rest of the text still is.
+   */
+  allowedRanges(subject: PolicySubject, text: string, now?: number): AllowedRange[];
   /** Allow-list entries past their expiry (reported by `config check` and at start-up). */
   expired(now?: number): string[];
+}
+
+export interface AllowedRange {
+  start: number;
+  end: number;
+  label: string;
+  /** The categories the entry covers; undefined for all. */
+  categories?: ReadonlySet<string>;
+}
+
+function occurrences(allow: CompiledAllow, text: string, lower: () => string): [number, number][] {
+  const out: [number, number][] = [];
+  if (allow.phrase !== undefined) {
+    const haystack = lower();
+    for (let at = haystack.indexOf(allow.phrase); at !== -1; at = haystack.indexOf(allow.phrase, at + 1)) {
+      out.push([at, at + allow.phrase.length]);
+    }
+  }
+  if (allow.pattern) {
+    const pattern = allow.pattern;
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+      if (m[0].length === 0) pattern.lastIndex++;
+      else out.push([m.index, m.index + m[0].length]);
+    }
+  }
+  return out;
 }
 
 function compileAllow(policy: string, index: number, entry: AllowEntryConfig): CompiledAllow {
@@ -107,6 +139,27 @@ export function compilePolicies(configs: readonly PolicyConfig[]): PolicySet {
   return {
     policies: configs,
     applicable: (subject) => compiled.filter((p) => matches(p.config, subject)).map((p) => p.config),
+    allowedRanges(subject, text, now = Date.now()) {
+      const ranges: AllowedRange[] = [];
+      let lowered: string | undefined;
+      const lower = () => (lowered ??= text.toLowerCase());
+      for (const policy of compiled) {
+        if (!matches(policy.config, subject)) continue;
+        for (const allow of policy.allows) {
+          if (allow.expires <= now || (allow.keys && !allow.keys.has(subject.keyId))) continue;
+          if (allow.phrase === undefined && allow.pattern === undefined) continue;
+          for (const [start, end] of occurrences(allow, text, lower)) {
+            ranges.push({
+              start,
+              end,
+              label: allow.label,
+              ...(allow.categories ? { categories: allow.categories } : {}),
+            });
+          }
+        }
+      }
+      return ranges;
+    },
     expired(now = Date.now()) {
       return compiled.flatMap((p) => p.allows.filter((a) => a.expires <= now).map((a) => a.label));
     },

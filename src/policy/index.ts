@@ -1,4 +1,4 @@
 export type * from "./types.js";
-export { compilePolicies, type PolicySet } from "./engine.js";
+export { compilePolicies, type AllowedRange, type PolicySet } from "./engine.js";
 export { DEFAULT_POLICY } from "./default-policy.js";
 export { STRICTNESS, stricter } from "./strictness.js";

@@ -150,6 +150,33 @@ describe("policy engine", () => {
     expect(elsewhere.decide(subject, [at(injection, "prompt", text)]).action).toBe("block");
   });
 
+  it("reports where allowed phrases and patterns occur, for this caller only", () => {
+    const set = compilePolicies([
+      policy({
+        name: "p",
+        allow: [
+          { phrase: "Ignore the tone", expires: "2999-01-01T00:00:00Z", reason: "x-test" },
+          {
+            pattern: "order #[0-9]+",
+            categories: ["pii"],
+            keys: ["key_a"],
+            expires: "2999-01-01T00:00:00Z",
+            reason: "x-test",
+          },
+          { phrase: "old", expires: "2000-01-01T00:00:00Z", reason: "expired" },
+        ],
+      }),
+    ]);
+    const text = "ignore the tone; see order #123456 and old notes";
+    const ranges = set.allowedRanges(subject, text);
+    expect(ranges.map((r) => [text.slice(r.start, r.end), r.label])).toEqual([
+      ["ignore the tone", "p.allow[0]"],
+      ["order #123456", "p.allow[1]"],
+    ]);
+    expect([...ranges[1]!.categories!]).toEqual(["pii"]);
+    expect(set.allowedRanges({ ...subject, keyId: "key_b" }, text)).toHaveLength(1);
+  });
+
   it("refuses allow entries without an expiry or a reason", () => {
     expect(() => policy({ name: "p", allow: [{ phrase: "x", reason: "because" }] })).toThrow();
     expect(() => policy({ name: "p", allow: [{ phrase: "x", expires: "2999-01-01" }] })).toThrow();

@@ -37,20 +37,55 @@ function blockMessage(outcomes: readonly FindingOutcome[], where: string): strin
   return `Blocked by policy: ${what} in the ${where}.`;
 }
 
+/**
+ * Scans one text; when allowed phrases or patterns occur in it and touch a finding, scans it again
+ * with those ranges blanked (offsets kept), and takes the categories the entries cover from the
+ * second scan. An allowed phrase is then no evidence, while anything else in the same sentence
+ * still is: appending an allowed phrase to an attack does not launder it.
+ */
+function scanWithAllowances(
+  engine: Engine,
+  policies: PolicySet,
+  subject: GuardState["subject"],
+  text: string,
+  direction: "prompt" | "document",
+): Finding[] {
+  const findings = engine.scan(text, { context: direction });
+  if (findings.length === 0) return findings;
+  const ranges = policies.allowedRanges(subject, text);
+  if (ranges.length === 0) return findings;
+  const touched = ranges.filter((r) =>
+    findings.some((f) => !f.span || (f.span[0] < r.end && r.start < f.span[1])),
+  );
+  if (touched.length === 0) return findings;
+  const chars = [...text];
+  let blanked = "";
+  let offset = 0;
+  for (const ch of chars) {
+    const inside = touched.some((r) => offset >= r.start && offset < r.end);
+    blanked += inside ? " ".repeat(ch.length) : ch;
+    offset += ch.length;
+  }
+  const affects = (category: string) => touched.some((r) => !r.categories || r.categories.has(category));
+  const rescanned = engine.scan(blanked, { context: direction });
+  return [...findings.filter((f) => !affects(f.category)), ...rescanned.filter((f) => affects(f.category))];
+}
+
 /** Inbound inspection: every inspectable text of the request, by role, through the engine. */
-export function inspectInStage({ engine }: Pick<GuardOptions, "engine">): RequestStage {
+export function inspectInStage({ engine, policies }: GuardOptions): RequestStage {
   return {
     name: "inspect-in",
     run(ctx) {
       const items = inspectableTexts(ctx.api, ctx.body);
+      const subject = { keyId: ctx.identity!.keyId, team: ctx.identity!.team, model: ctx.model!.name };
       const findings: DirectedFinding[] = [];
       for (const item of items) {
-        for (const finding of engine.scan(item.text, { context: item.direction })) {
+        for (const finding of scanWithAllowances(engine, policies, subject, item.text, item.direction)) {
           findings.push({ finding, direction: item.direction, text: item.text, item } as DirectedFinding);
         }
       }
       ctx.guard = {
-        subject: { keyId: ctx.identity!.keyId, team: ctx.identity!.team, model: ctx.model!.name },
+        subject,
         items,
         findings,
         systemPrompt: systemPrompt(ctx.api, ctx.body),
