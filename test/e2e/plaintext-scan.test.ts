@@ -152,13 +152,17 @@ policies:
       });
       expect(masked.status).toBe(200);
 
-      const response = await fetch(`${gateway.url}/admin/v1/events?limit=50`, {
-        headers: { authorization: `Bearer ${gateway.adminKey}` },
-      });
-      eventsApi = await response.text();
-      const events = (JSON.parse(eventsApi) as { data: { activity: string; payload_ref?: string | null }[] })
-        .data;
-      const withPayload = events.filter((e) => e.payload_ref);
+      // Events reach the store asynchronously (the bus batches them): wait until all four are there.
+      type Listed = { activity: string; payload_ref?: string | null }[];
+      let withPayload: Listed = [];
+      for (let attempt = 0; attempt < 50 && withPayload.length < 4; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 100));
+        const response = await fetch(`${gateway.url}/admin/v1/events?limit=50`, {
+          headers: { authorization: `Bearer ${gateway.adminKey}` },
+        });
+        eventsApi = await response.text();
+        withPayload = (JSON.parse(eventsApi) as { data: Listed }).data.filter((e) => e.payload_ref);
+      }
       expect(withPayload.map((e) => e.activity).sort()).toEqual([
         "chat.completions",
         "chat.completions",
