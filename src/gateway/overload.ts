@@ -22,12 +22,16 @@ import type { Provider, UpstreamCall, UpstreamResponse } from "./providers/index
 
 /** A catalogue error that tells the client when to come back (RFC 9110 §10.2.3 Retry-After). */
 export class RetryLaterError extends GatewayError {
-  constructor(
-    code: ErrorCode,
-    readonly retryAfterSeconds: number | undefined,
-    message?: string,
-  ) {
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, retryAfterSeconds: number | undefined, message?: string) {
+    // An expected refusal, answered at flood rates: capturing a stack trace would cost more than
+    // the rest of the answer, and nobody reads it.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(code, message);
+    Error.stackTraceLimit = limit;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

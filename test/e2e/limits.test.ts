@@ -37,13 +37,14 @@ limits:
     budget: { tokensPerDay: 600 }
     conc: { maxConcurrent: 2 }
     caps: { maxPromptTokens: 50, maxCompletionTokens: 100 }
+    flood: { requestsPerSecond: 10 }
 providers:
   demo: { type: demo }
 models:
   - { name: demo-chat, provider: demo }
 `,
     });
-    for (const team of ["rate", "budget", "conc", "caps"]) {
+    for (const team of ["rate", "budget", "conc", "caps", "flood", "steady"]) {
       keys[team] = (await createKey(gateway, { name: `${team}-key`, team })).key;
     }
   });
@@ -160,6 +161,36 @@ models:
     const choice = (capped.json.choices as { finish_reason: string }[])[0]!;
     expect(choice.finish_reason).toBe("length");
     expect((capped.json.usage as { completion_tokens: number }).completion_tokens).toBe(100);
+  });
+
+  it("a key flooding at 10× its limit does not crowd out another key", async () => {
+    // The success half of the fairness test; its latency half, which needs a quiet machine, is
+    // bench/fairness.ts.
+    const flood: number[] = [];
+    const steady: number[] = [];
+    const until = Date.now() + 2000;
+    const started = Date.now();
+    const flooding = (async () => {
+      const inflight: Promise<unknown>[] = [];
+      while (Date.now() < until) {
+        inflight.push(post(url(), keys.flood, chat("hi")).then((r) => flood.push(r.status)));
+        await sleep(10); // ~100 requests a second against a limit of 10
+      }
+      await Promise.all(inflight);
+    })();
+    const ordinary = (async () => {
+      while (Date.now() < until) {
+        steady.push((await post(url(), keys.steady, chat("hi"))).status);
+        await sleep(100);
+      }
+    })();
+    await Promise.all([flooding, ordinary]);
+    const elapsed = (Date.now() - started) / 1000;
+    expect(steady.length).toBeGreaterThan(5);
+    expect(steady.filter((s) => s === 200).length / steady.length).toBeGreaterThanOrEqual(0.99);
+    const admitted = flood.filter((s) => s === 200).length;
+    expect(admitted).toBeLessThanOrEqual(10 + Math.ceil(10 * elapsed));
+    expect(flood.filter((s) => s === 429).length).toBeGreaterThan(admitted);
   });
 });
 

@@ -1,0 +1,498 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { Pool } from "undici";
+import { limitsSectionSchema } from "../src/config/sections/limits.js";
+import {
+  Limiter,
+  MemoryStore,
+  RedisStore,
+  TokenCounter,
+  countPrompt,
+  loadEncodings,
+  type LimitStore,
+} from "../src/limits/index.js";
+
+/**
+ * Limits benchmarks, loopback only and bounded in time:
+ *
+ * 1. what a limits check costs: the memory store (µs per check), the Redis store (one round trip),
+ *    and the prompt tokenizer per KB of text;
+ * 2. fairness (issue 4's acceptance test): one key floods at 10× its limit while another key sends
+ *    ordinary traffic at a fixed rate; the ordinary key must keep ≥ 99 % success and a p99 latency
+ *    within 2× of its p99 without the flood.
+ *
+ * `node dist/bench/fairness.js [--redis URL] [--seconds N] [--guards off] [--normal-rate R]
+ * [--flood-limit L]`, or `runLimitsBench()`
+ * from `npm run bench`. The flood runs in a worker thread so its generator does not share the
+ * ordinary key's event loop.
+ */
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const CLI = join(REPO_ROOT, "dist", "src", "cli", "main.js");
+const log = (line: string) => process.stderr.write(`[fairness] ${line}\n`);
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** A prompt of about `bytes` bytes of ordinary English (one the default guards let through). */
+function prose(bytes: number): string {
+  const words =
+    "Please summarise these meeting notes for the weekly report. The team reviewed the quarterly " +
+    "roadmap, agreed to move the billing migration to next sprint, and asked design for two more " +
+    "mockups of the settings page. Marketing will publish the release notes on Thursday. ";
+  let text = "";
+  while (text.length < bytes) text += words;
+  return text.slice(0, bytes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Costs
+
+export interface CostFigures {
+  memoryCheckUs: number;
+  memoryStageUs: number;
+  redisCheck?: { p50Ms: number; p99Ms: number; perSecond: number };
+  tokenizerUsPerKb: Record<string, number>;
+}
+
+function timeLoop(iterations: number, body: (i: number) => void): number {
+  for (let i = 0; i < Math.min(2000, iterations); i++) body(i); // warm-up
+  const started = performance.now();
+  for (let i = 0; i < iterations; i++) body(i);
+  return ((performance.now() - started) * 1000) / iterations;
+}
+
+export async function measureCosts(redisUrl?: string): Promise<CostFigures> {
+  const config = limitsSectionSchema.parse({
+    key: { requestsPerSecond: 1e9, requestsPerMinute: 1e9, tokensPerMinute: 1e12, maxConcurrent: 1e9 },
+    team: { requestsPerMinute: 1e9, tokensPerDay: 1e12, maxConcurrent: 1e9 },
+  });
+  const limiter = new Limiter(config, new MemoryStore(100_000));
+  const plan = limiter.plan("bench-key", "bench-team");
+  // One check = the atomic check-and-charge of 7 rules (key: 2 request rates, tokens, slots; team:
+  // requests, daily budget, slots) plus the settle that frees the slots and refunds tokens.
+  const memoryCheckUs = timeLoop(200_000, (i) => {
+    const admission = limiter.acquire(plan, 1200, `r${i}`) as ReturnType<MemoryStore["acquire"]>;
+    limiter.settle(admission, 300);
+  });
+
+  await loadEncodings(["o200k_base", "cl100k_base"]);
+  const counter = new TokenCounter("o200k_base");
+  const body = { model: "m", messages: [{ role: "user", content: prose(1024) }] };
+  // The stage's own work for a 1 KB chat prompt: plan lookup, token count, check, settle.
+  const memoryStageUs = timeLoop(20_000, (i) => {
+    const p = limiter.plan("bench-key", "bench-team");
+    counter.start();
+    countPrompt("openai.chat", body, counter);
+    const admission = limiter.acquire(p, counter.tokens + 256, `s${i}`) as ReturnType<MemoryStore["acquire"]>;
+    limiter.settle(admission, counter.tokens);
+  });
+
+  const tokenizerUsPerKb: Record<string, number> = {};
+  const samples: Record<string, (i: number) => string> = {
+    "prose (repeated text, cache-friendly)": () => prose(1024),
+    "prose (varied)": (i) => `${i} ${prose(1024 + (i % 97))}`.slice(0, 1024),
+    "source code": (i) =>
+      `function f${i}(a, b) { return a.map((x) => x * b + ${i}).filter(Boolean); }\n`
+        .repeat(13)
+        .slice(0, 1024),
+    "base64 (random)": () => randomBytes(768).toString("base64"),
+    "CJK text": (i) =>
+      Array.from({ length: 341 }, (_, j) => String.fromCharCode(0x4e00 + ((i * 31 + j * 7919) % 20000))).join(
+        "",
+      ),
+  };
+  for (const [name, make] of Object.entries(samples)) {
+    const texts = Array.from({ length: 400 }, (_, i) => make(i));
+    tokenizerUsPerKb[name] = timeLoop(400, (i) => {
+      counter.start().text(texts[i % texts.length]!);
+    });
+  }
+
+  let redisCheck: CostFigures["redisCheck"];
+  if (redisUrl) {
+    const store: LimitStore = await RedisStore.open({
+      url: redisUrl,
+      keyPrefix: `pcx:bench:${randomBytes(6).toString("hex")}:`,
+      timeoutMs: 2000,
+      leaseMs: 30_000,
+      onError: "deny",
+      fallback: new MemoryStore(1000),
+      report: (error, what) => log(`redis ${what}: ${String(error)}`),
+    });
+    const redisLimiter = new Limiter(config, store);
+    const latencies: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const started = performance.now();
+      await redisLimiter.acquire(plan, 1200, `q${i}`);
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    // Throughput with 32 checks in flight (pipelined on one connection).
+    const started = performance.now();
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async (_, w) => {
+        for (let i = 0; i < 250; i++) {
+          await redisLimiter.acquire(plan, 1200, `t${w}-${i}`);
+          done++;
+        }
+      }),
+    );
+    const perSecond = done / ((performance.now() - started) / 1000);
+    redisCheck = { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), perSecond };
+    await store.close();
+  }
+  return { memoryCheckUs, memoryStageUs, tokenizerUsPerKb, ...(redisCheck ? { redisCheck } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Fairness
+
+export interface FairnessOptions {
+  /** Seconds of each phase; the whole run stays under ~20 s by default. */
+  seconds?: number;
+  /**
+   * Unloaded and loaded phases alternate this many times and are pooled, so that background load
+   * on a shared machine drifting during the run hits both sides instead of one.
+   */
+  rounds?: number;
+  /** The ordinary key's fixed request rate. */
+  normalRate?: number;
+  /** The flooding key's limit in requests per second; it sends 10× this. */
+  floodLimit?: number;
+  guards?: boolean;
+  redisUrl?: string;
+}
+
+export interface FairnessResult {
+  normalRate: number;
+  floodLimit: number;
+  floodRate: number;
+  unloaded: PhaseFigures;
+  loaded: PhaseFigures;
+  flood: { sent: number; ok: number; refused: number; other: number; achievedRate: number };
+  successRatio: number;
+  p99Ratio: number;
+  pass: boolean;
+}
+
+export interface PhaseFigures {
+  sent: number;
+  ok: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+interface RawPhase {
+  statuses: number[];
+  latencies: number[];
+  elapsedMs: number;
+}
+
+/**
+ * Open-loop load at a fixed rate: request i is due at start + i / rate whatever happened to the
+ * earlier ones. Latency runs from the moment the request was due, so a generator or gateway that
+ * falls behind shows up in the figures instead of hiding (coordinated omission).
+ */
+async function openLoop(
+  origin: string,
+  key: string,
+  rate: number,
+  seconds: number,
+  body: string,
+): Promise<RawPhase> {
+  const pool = new Pool(origin, { connections: 64, pipelining: 1 });
+  const total = Math.round(rate * seconds);
+  const statuses: number[] = [];
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  const headers = { "content-type": "application/json", authorization: `Bearer ${key}` };
+  const started = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) * rate) / 1000) + 1);
+    while (sent < due) {
+      const dueAt = started + (sent * 1000) / rate;
+      pending.push(
+        pool
+          .request({ method: "POST", path: "/v1/chat/completions", headers, body })
+          .then(async (res) => {
+            await res.body.dump();
+            statuses.push(res.statusCode);
+            latencies.push(performance.now() - dueAt);
+          })
+          .catch(() => {
+            statuses.push(0);
+            latencies.push(performance.now() - dueAt);
+          }),
+      );
+      sent++;
+    }
+    await sleep(Math.max(0, started + (sent * 1000) / rate - performance.now()));
+  }
+  await Promise.all(pending);
+  const elapsedMs = performance.now() - started;
+  await pool.close();
+  return { statuses, latencies, elapsedMs };
+}
+
+function pool(raws: RawPhase[]): RawPhase {
+  return {
+    statuses: raws.flatMap((r) => r.statuses),
+    latencies: raws.flatMap((r) => r.latencies),
+    elapsedMs: raws.reduce((sum, r) => sum + r.elapsedMs, 0),
+  };
+}
+
+function figures(raw: RawPhase): PhaseFigures {
+  const okLatencies = raw.latencies.filter((_, i) => raw.statuses[i] === 200).sort((a, b) => a - b);
+  return {
+    sent: raw.statuses.length,
+    ok: okLatencies.length,
+    p50Ms: percentile(okLatencies, 50),
+    p99Ms: percentile(okLatencies, 99),
+    maxMs: okLatencies[okLatencies.length - 1] ?? NaN,
+  };
+}
+
+interface StartedGateway {
+  origin: string;
+  stop(): Promise<void>;
+}
+
+function createKeyOffline(dataDir: string, name: string): { key: string; id: string } {
+  const out = execFileSync(process.execPath, [
+    CLI,
+    "keys",
+    "create",
+    "--name",
+    name,
+    "--team",
+    name,
+    "--data-dir",
+    dataDir,
+    "--format",
+    "json",
+  ]);
+  return JSON.parse(out.toString()) as { key: string; id: string };
+}
+
+async function startGateway(
+  config: string,
+  dataDir: string,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<StartedGateway> {
+  const file = join(dir, "portcullis.yaml");
+  writeFileSync(file, config);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI, "serve", "--config", file, "--data-dir", dataDir, "--port", "0"],
+    { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const origin = await new Promise<string>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`gateway did not start:\n${output}`)), 30_000);
+    child.stderr!.on("data", () => {
+      const match = /portcullis listening on (\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        ready(match[1]!);
+      }
+    });
+    child.once("exit", (code) => fail(new Error(`gateway exited with ${code}:\n${output}`)));
+  });
+  return {
+    origin,
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done();
+        child.once("exit", () => done());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+export async function runFairness(options: FairnessOptions = {}): Promise<FairnessResult> {
+  const seconds = options.seconds ?? 2.5;
+  const normalRate = options.normalRate ?? 50;
+  const floodLimit = options.floodLimit ?? 50;
+  const floodRate = floodLimit * 10;
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-fairness-"));
+  const dataDir = join(dir, "data");
+  const flood = createKeyOffline(dataDir, "flood");
+  const normal = createKeyOffline(dataDir, "normal");
+  const store = options.redisUrl
+    ? `  store: { type: redis, url: "env:PCX_BENCH_REDIS_URL", keyPrefix: "pcx:fair:${randomBytes(6).toString("hex")}:" }\n`
+    : "";
+  const config = [
+    "limits:",
+    store.trimEnd(),
+    "  keys:",
+    `    ${flood.id}: { requestsPerSecond: ${floodLimit} }`,
+    "providers:",
+    "  demo: { type: demo }",
+    "models:",
+    "  - { name: demo-chat, provider: demo }",
+    "logging: { level: warn }",
+    `guards: { enabled: ${options.guards !== false} }`,
+    "",
+  ]
+    .filter((line) => line !== "")
+    .join("\n");
+  const gateway = await startGateway(config, dataDir, dir, {
+    PORTCULLIS_ADMIN_KEY: `pcx_${randomBytes(30).toString("hex").slice(0, 40)}`,
+    ...(options.redisUrl ? { PCX_BENCH_REDIS_URL: options.redisUrl } : {}),
+  });
+  const body = JSON.stringify({ model: "demo-chat", messages: [{ role: "user", content: prose(1024) }] });
+  try {
+    log(`gateway ${gateway.origin}; warming up`);
+    await openLoop(gateway.origin, normal.key, normalRate, 1, body);
+
+    const rounds = options.rounds ?? 3;
+    const quiet: RawPhase[] = [];
+    const busy: RawPhase[] = [];
+    const floods: RawPhase[] = [];
+    for (let round = 0; round < rounds; round++) {
+      log(`round ${round + 1}/${rounds}: ordinary key alone at ${normalRate} req/s for ${seconds} s`);
+      quiet.push(await openLoop(gateway.origin, normal.key, normalRate, seconds, body));
+      log(
+        `round ${round + 1}/${rounds}: the same while the flood key sends ${floodRate} req/s (10× its limit)`,
+      );
+      const worker = new Worker(fileURLToPath(import.meta.url), {
+        workerData: { origin: gateway.origin, key: flood.key, rate: floodRate, seconds: seconds + 0.6, body },
+      });
+      const floodDone = new Promise<RawPhase>((done, fail) => {
+        worker.once("message", (raw: RawPhase) => done(raw));
+        worker.once("error", fail);
+      });
+      await sleep(300); // the flood is under way before the ordinary key is measured
+      busy.push(await openLoop(gateway.origin, normal.key, normalRate, seconds, body));
+      floods.push(await floodDone);
+      await worker.terminate();
+    }
+    const unloaded = figures(pool(quiet));
+    const loaded = figures(pool(busy));
+    const floodRaw = pool(floods);
+    const floodOk = floodRaw.statuses.filter((s) => s === 200).length;
+    const floodRefused = floodRaw.statuses.filter((s) => s === 429).length;
+    const successRatio = loaded.ok / loaded.sent;
+    const p99Ratio = loaded.p99Ms / unloaded.p99Ms;
+    return {
+      normalRate,
+      floodLimit,
+      floodRate,
+      unloaded,
+      loaded,
+      flood: {
+        sent: floodRaw.statuses.length,
+        ok: floodOk,
+        refused: floodRefused,
+        other: floodRaw.statuses.length - floodOk - floodRefused,
+        achievedRate: floodRaw.statuses.length / (floodRaw.elapsedMs / 1000),
+      },
+      successRatio,
+      p99Ratio,
+      pass: successRatio >= 0.99 && p99Ratio <= 2,
+    };
+  } finally {
+    await gateway.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Both parts, for `npm run bench` (wired by the bench's owner) or standalone. */
+export async function runLimitsBench(
+  options: FairnessOptions = {},
+): Promise<{ costs: CostFigures; fairness: FairnessResult }> {
+  const costs = await measureCosts(options.redisUrl);
+  const fairness = await runFairness(options);
+  return { costs, fairness };
+}
+
+export function renderLimitsBench({
+  costs,
+  fairness,
+}: {
+  costs: CostFigures;
+  fairness: FairnessResult;
+}): string {
+  const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+  const lines = [
+    "Limits",
+    `  memory store: ${f(costs.memoryCheckUs)} µs per check + settle (7 rules, key and team)`,
+    `  limits stage, 1 KB chat prompt (plan, token count, check, settle): ${f(costs.memoryStageUs)} µs`,
+    costs.redisCheck
+      ? `  redis store: one round trip per check, p50 ${f(costs.redisCheck.p50Ms, 3)} ms, p99 ${f(costs.redisCheck.p99Ms, 3)} ms sequential; ${f(costs.redisCheck.perSecond, 0)} checks/s with 32 in flight`
+      : "  redis store: not measured (no --redis URL)",
+    "  tokenizer (o200k_base, per 1 KB, with the 3 ms per-request budget):",
+    ...Object.entries(costs.tokenizerUsPerKb).map(([name, us]) => `    ${name}: ${f(us, 0)} µs`),
+    "Fairness",
+    `  ordinary key ${fairness.normalRate} req/s; flooding key ${fairness.floodRate} req/s (10× its limit of ${fairness.floodLimit}/s), achieved ${f(fairness.flood.achievedRate, 0)} req/s`,
+    `  unloaded: ${fairness.unloaded.ok}/${fairness.unloaded.sent} ok, p50 ${f(fairness.unloaded.p50Ms)} ms, p99 ${f(fairness.unloaded.p99Ms)} ms`,
+    `  loaded:   ${fairness.loaded.ok}/${fairness.loaded.sent} ok, p50 ${f(fairness.loaded.p50Ms)} ms, p99 ${f(fairness.loaded.p99Ms)} ms`,
+    `  flood: ${fairness.flood.ok} admitted, ${fairness.flood.refused} refused (429), ${fairness.flood.other} other`,
+    `  success ${f(fairness.successRatio * 100, 1)} % (target ≥ 99 %), p99 ratio ${f(fairness.p99Ratio)} (target ≤ 2): ${fairness.pass ? "PASS" : "FAIL"}`,
+  ];
+  return lines.join("\n");
+}
+
+function isMain(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return pathToFileURL(realpathSync(script)).href === moduleUrl;
+  } catch {
+    return false;
+  }
+}
+
+if (!isMainThread && workerData && parentPort) {
+  // The flood generator, on its own thread.
+  const { origin, key, rate, seconds, body } = workerData as {
+    origin: string;
+    key: string;
+    rate: number;
+    seconds: number;
+    body: string;
+  };
+  const port = parentPort;
+  void openLoop(origin, key, rate, seconds, body).then((raw) => port.postMessage(raw));
+} else if (isMain(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const value = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const options: FairnessOptions = {
+    ...(value("--seconds") ? { seconds: Number(value("--seconds")) } : {}),
+    ...(value("--rounds") ? { rounds: Number(value("--rounds")) } : {}),
+    ...(value("--redis") ? { redisUrl: value("--redis")! } : {}),
+    ...(value("--guards") === "off" ? { guards: false } : {}),
+    ...(value("--normal-rate") ? { normalRate: Number(value("--normal-rate")) } : {}),
+    ...(value("--flood-limit") ? { floodLimit: Number(value("--flood-limit")) } : {}),
+  };
+  runLimitsBench(options)
+    .then((result) => {
+      process.stdout.write(`${renderLimitsBench(result)}\n`);
+      if (args.includes("--json")) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.exitCode = result.fairness.pass ? 0 : 1;
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`${String((error as Error).stack ?? error)}\n`);
+      process.exitCode = 2;
+    });
+}
