@@ -121,6 +121,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     logger,
     baseDir: loaded.baseDir,
     dataDir,
+    guards: config.guards,
     env,
   });
 

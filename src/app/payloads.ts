@@ -242,6 +242,11 @@ export interface PayloadLoggingOptions {
   baseDir: string;
   /** The data directory: a KEK file inside it is refused. */
   dataDir?: string;
+  /**
+   * The `guards` section: `redacted` mode reuses the inbound guards' findings only when their
+   * detectors include `pii` and `secrets`, and scans the prompt afresh otherwise.
+   */
+  guards?: { enabled: boolean; detectors?: string[] | undefined };
   env?: NodeJS.ProcessEnv;
   clock?: () => number;
 }
@@ -396,6 +401,10 @@ export async function createPayloadLogging(options: PayloadLoggingOptions): Prom
     Map<number, { parts: string[]; length: number; truncated: boolean }>
   >();
   const engine = needsEngine(section) ? createEngine({ detectors: ["pii", "secrets"] }) : undefined;
+  const guardDetectors = options.guards?.detectors;
+  const trustGuard =
+    options.guards?.enabled !== false &&
+    (guardDetectors === undefined || (guardDetectors.includes("pii") && guardDetectors.includes("secrets")));
 
   const capture: ResponseStage = {
     name: "payload-capture",
@@ -432,7 +441,7 @@ export async function createPayloadLogging(options: PayloadLoggingOptions): Prom
         if (team === undefined) return null;
         const mode = payloadModeFor(section, team);
         if (mode === "off") return null;
-        const doc = buildDocument(ctx, event, mode, answers.get(ctx), section.maxChars, engine);
+        const doc = buildDocument(ctx, event, mode, answers.get(ctx), section.maxChars, engine, trustGuard);
         answers.delete(ctx);
         if (doc.request.length === 0 && doc.response.length === 0) return null;
         if (!writer.admit()) return null;
@@ -513,12 +522,13 @@ function buildDocument(
   answer: Map<number, { parts: string[]; length: number; truncated: boolean }> | undefined,
   maxChars: number,
   engine: Engine | undefined,
+  trustGuard: boolean,
 ): PayloadDocument {
   const items = ctx.guard?.items ?? inspectableTexts(ctx.api, ctx.body);
   const request = items.map((item) => {
     let text = item.text;
     if (mode === "redacted") {
-      const known = guardFindings(ctx, item);
+      const known = trustGuard ? guardFindings(ctx, item) : undefined;
       text = mask(text, known ?? engine!.scan(text, { context: item.direction }));
     }
     return { where: item.where, direction: item.direction, ...cut(text, maxChars) };

@@ -9,6 +9,8 @@ import { auditDbFile, loadAuditVerifier, openAuditLog, verifyAuditLog } from "..
 import { payloadsSectionSchema } from "../../src/config/sections/payloads.js";
 import { DAY_MS, PayloadSealer } from "../../src/crypto/envelope/index.js";
 import type { EventBus, SecurityEvent } from "../../src/events/index.js";
+import { createEngine } from "../../src/detect/index.js";
+import { inspectableTexts } from "../../src/gateway/guards/extract.js";
 import type { RequestContext } from "../../src/gateway/stages/types.js";
 import type { Store } from "../../src/store/index.js";
 import { postgresBackend, PG_SKIP_MESSAGE, sqliteBackend } from "../store/backends.js";
@@ -142,6 +144,53 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       const reads = await store.queryEvents({ activity: "payload.read", limit: 10 });
       expect(reads.events.map((e) => e.details?.outcome).sort()).toEqual(["read", "read", "refused"]);
       expect(JSON.stringify(reads.events)).not.toContain(AWS);
+      await store.close();
+    });
+
+    it("redacted mode reuses the guards' findings, and scans afresh when the guards' detectors miss pii or secrets", async () => {
+      const db = await backend.fresh();
+      const store = await db.open();
+      const k = randomBytes(32).toString("base64");
+      for (const detectors of [undefined, ["pii", "secrets"], ["injection"]]) {
+        const b = bus();
+        const l = await createPayloadLogging({
+          section: payloadsSectionSchema.parse({ mode: "redacted", kek: { env: "KEK" } }),
+          store,
+          bus: b.bus,
+          logger: silent,
+          baseDir: ".",
+          env: { KEK: k },
+          guards: { enabled: true, ...(detectors ? { detectors } : {}) },
+        });
+        const ctx = requestContext("red", `mail ${EMAIL} key ${AWS}`);
+        // What the inbound guard leaves on the context, from an engine with the configured detectors.
+        const engine = createEngine(detectors ? { detectors } : {});
+        const items = inspectableTexts(ctx.api, ctx.body);
+        ctx.guard = {
+          subject: { keyId: "key_1", team: "red", model: "m" },
+          items,
+          findings: items.flatMap((item) =>
+            engine.scan(item.text, { context: item.direction }).map((finding) => ({
+              finding,
+              direction: item.direction,
+              text: item.text,
+              item,
+            })),
+          ),
+          systemPrompt: "",
+        } as unknown as RequestContext["guard"];
+        l.stages[0]!.open(ctx)!.write(0, "ok");
+        const ref = l.recorder!.record(ctx, event(nextId(), "red"));
+        await l.close();
+        const doc = (
+          await new PayloadAdmin({ store, kek: Buffer.from(k, "base64") }).show(ref!, {
+            actor: "t",
+            reason: "redaction test",
+          })
+        ).document;
+        expect(doc.request[0]!.text, String(detectors)).not.toContain(EMAIL);
+        expect(doc.request[0]!.text, String(detectors)).not.toContain(AWS);
+      }
       await store.close();
     });
 
