@@ -15,7 +15,23 @@ import {
 } from "./gazetteer/lexicon.js";
 import { SURNAMES, SURNAME_SUFFIXES } from "./gazetteer/surnames.js";
 import type { Hit } from "./hit.js";
-import { isLowerUnit, Lexicon, lowerUnit, type Tok, TokenBuffer } from "./tokens.js";
+import { hashString, isLowerUnit, Lexicon, lowerUnit, type Tok, TokenBuffer } from "./tokens.js";
+
+/**
+ * What a scan of part of a text needs to know about the whole text, so that the part is read as
+ * it would be inside the whole (pii/index.ts rescans only the surroundings of normalised
+ * characters in long texts).
+ */
+export interface EntityContext {
+  /** The whole text has no capitalised word (lower-case rules apply). */
+  lowerText?: boolean;
+  /** The whole text has a ":" after the end of this part (speaker labels). */
+  colonBeyond?: boolean;
+  /** Keys of names already seen in full elsewhere (their later mentions count). */
+  seenSeed?: ReadonlySet<string>;
+  /** Receives the keys of names seen in full in this text. */
+  seenOut?: Set<string>;
+}
 
 /*
  * Person names, street addresses and organisations without a model: gazetteers of given names,
@@ -373,10 +389,11 @@ const NAME_VERBS = new Set([
   "likes",
 ]);
 
-function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): void {
+function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean, ctx: EntityContext): void {
   // Keys of names seen in full, and their hashes (a token's key hash is known without its string).
-  const seen = new Set<string>();
+  const seen = new Set<string>(ctx.seenSeed);
   const seenHashes = new Set<number>();
+  for (const key of seen) seenHashes.add(hashString(key));
   const remember = (t: Tok) => {
     seen.add(t.key);
     seenHashes.add(t.kh);
@@ -427,7 +444,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
     const t = T[i]!;
     if (t.nl || t.num) continue;
     const prev = i > 0 ? T[i - 1] : undefined;
-    if (listNames.has(i)) {
+    if (listNames.size !== 0 && listNames.has(i)) {
       add(i, i, 0.75, "name in a list of given names");
       continue;
     }
@@ -547,7 +564,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
           text.charCodeAt(t.e) === 58 &&
           !(t.m & B_STOP) &&
           (km & B_SUR || surnameLike(t) || hasNonAscii(text, t)) &&
-          text.indexOf(":", t.e + 1) !== -1
+          (text.indexOf(":", t.e + 1) !== -1 || ctx.colonBeyond === true)
         ) {
           add(i, i, 0.55, "speaker label");
           continue;
@@ -582,6 +599,7 @@ function findPersons(text: string, T: Tok[], out: Hit[], lowerText: boolean): vo
     }
   }
   // 3. Later mentions of a name already seen in a full name ("… Adam McDowell … McDowell").
+  if (ctx.seenOut) for (const key of seen) ctx.seenOut.add(key);
   if (seen.size > 0) {
     for (const t of T) {
       if (
@@ -1121,6 +1139,7 @@ class SpanIndex {
     return r;
   }
   overlaps(h: { start: number; end: number }): boolean {
+    if (this.starts.length === 0) return false;
     const k = this.before(h.end);
     return k >= 0 && this.maxEnd[k]! > h.start;
   }
@@ -1273,7 +1292,12 @@ LEX.add(B_FUNCTION_WORD, FUNCTION_WORDS);
 const TOKENS = new TokenBuffer();
 
 /** Person names, street addresses and organisations. */
-export function findEntities(text: string, out: Hit[], kinds: ReadonlySet<string>): void {
+export function findEntities(
+  text: string,
+  out: Hit[],
+  kinds: ReadonlySet<string>,
+  ctx: EntityContext = {},
+): void {
   if (text.length === 0) return;
   const addresses: Hit[] = [];
   const orgs: Hit[] = [];
@@ -1281,10 +1305,10 @@ export function findEntities(text: string, out: Hit[], kinds: ReadonlySet<string
   try {
     const T = TOKENS.tokenize(text, LEX);
     if (T.length === 0) return;
-    const lowerText = !T.some((t) => t.cap);
+    const lowerText = ctx.lowerText ?? !T.some((t) => t.cap);
     findAddresses(text, T, addresses, lowerText);
     if (kinds.has("organization")) findOrganizations(text, T, orgs, lowerText);
-    if (kinds.has("person")) findPersons(text, T, persons, lowerText);
+    if (kinds.has("person")) findPersons(text, T, persons, lowerText, ctx);
   } finally {
     TOKENS.release();
   }

@@ -2,9 +2,12 @@ import { z } from "zod";
 import type { CountryCode } from "libphonenumber-js/max";
 import { maskEvidence } from "../mask.js";
 import type { Detector, Finding, PreparedText, ScanOptions, Severity, TextView } from "../types.js";
-import { findEntities } from "./entities.js";
+import { viewChanges } from "../unicode/index.js";
+import { changeWindows, inWindow, type ScanWindow } from "../unicode/windows.js";
+import { type EntityContext, findEntities } from "./entities.js";
 import type { Hit } from "./hit.js";
 import { findPhones } from "./phone.js";
+import { hasCapToken } from "./tokens.js";
 import {
   findCards,
   findDatesOfBirth,
@@ -99,6 +102,17 @@ const EXCLUSIVE = new Set([
   "phone",
 ]);
 
+/**
+ * A long normalised view is read only around the characters normalisation changed (the original
+ * has been read in full): 2 KB of context on each side, starting on a line break, covers every
+ * rule's reach (address blocks, signature lines, phone and date context words), and hits within
+ * 1 KB of a change are the window's own. The whole view is read when changes are dense, and when
+ * normalisation reveals a full name the original did not show (its later mentions may be
+ * anywhere).
+ */
+const WINDOWS = { margin: 2048, keep: 1024, snap: 1024, maxShare: 0.5 };
+const WINDOWED_MIN_LENGTH = 16_384;
+
 function wantView(view: TextView, original: string, views: ReadonlySet<string>): boolean {
   if (view.origin === "original") return true;
   if (view.text === original) return false;
@@ -153,7 +167,7 @@ export function createPiiDetector(options: PiiOptions = {}): Detector {
   const phoneOpts = { regions: opts.phoneRegions as CountryCode[] };
   const wantEntities = kinds.has("person") || kinds.has("organization") || kinds.has("street_address");
 
-  function scanText(text: string): Hit[] {
+  function scanText(text: string, ctx: EntityContext = {}): Hit[] {
     const hits: Hit[] = [];
     if (kinds.has("email")) findEmails(text, hits);
     // Every remaining structured kind needs a digit: a text without one skips them all.
@@ -167,8 +181,39 @@ export function createPiiDetector(options: PiiOptions = {}): Detector {
       if (kinds.has("date_of_birth")) findDatesOfBirth(text, hits);
       if (kinds.has("phone")) findPhones(text, hits, phoneOpts);
     }
-    if (wantEntities) findEntities(text, hits, kinds);
+    if (wantEntities) findEntities(text, hits, kinds, ctx);
     return resolve(hits);
+  }
+
+  /** Hits of the view read in windows (offsets in the view), or null to read it all. */
+  function scanWindows(view: TextView, windows: ScanWindow[], seenNames: ReadonlySet<string>): Hit[] | null {
+    const text = view.text;
+    const lowerText = !hasCapToken(text);
+    const hits: Hit[] = [];
+    for (const w of windows) {
+      const part = text.slice(w.start, w.end);
+      const seenOut = new Set<string>();
+      const ctx: EntityContext = {
+        lowerText,
+        colonBeyond: text.indexOf(":", w.end) !== -1,
+        seenSeed: seenNames,
+        seenOut,
+      };
+      const found = scanText(part, ctx);
+      for (const key of seenOut) if (!seenNames.has(key)) return null;
+      for (const h of found) {
+        const start = h.start + w.start;
+        const end = h.end + w.start;
+        if (inWindow(w, start, end)) hits.push({ ...h, start, end });
+      }
+    }
+    return hits;
+  }
+
+  function windowsOf(view: TextView): ScanWindow[] | null {
+    if (!wantEntities || view.origin !== "normalized" || view.text.length < WINDOWED_MIN_LENGTH) return null;
+    const changed = viewChanges(view);
+    return changed ? changeWindows(view.text, changed, WINDOWS) : null;
   }
 
   return {
@@ -177,9 +222,8 @@ export function createPiiDetector(options: PiiOptions = {}): Detector {
     scan(input: PreparedText, _options: ScanOptions): Finding[] {
       const findings: Finding[] = [];
       const seen = new Set<string>();
-      for (const view of input.views) {
-        if (!wantView(view, input.original, views)) continue;
-        for (const h of scanText(view.text)) {
+      const emit = (view: TextView, hits: readonly Hit[]) => {
+        for (const h of hits) {
           if (h.score < opts.minScore || !kinds.has(h.kind)) continue;
           const span = view.toOriginal(h.start, h.end);
           const key = `${h.kind}:${span[0]}:${span[1]}`;
@@ -198,6 +242,19 @@ export function createPiiDetector(options: PiiOptions = {}): Detector {
             reason: h.reason + decoded,
           });
         }
+      };
+      // Names seen in full in the original, once it has been read.
+      let seenNames: Set<string> | undefined;
+      for (const view of input.views) {
+        if (!wantView(view, input.original, views)) continue;
+        if (view.origin === "original") {
+          seenNames = new Set<string>();
+          emit(view, scanText(view.text, { seenOut: seenNames }));
+          continue;
+        }
+        const windows = seenNames ? windowsOf(view) : null;
+        const hits = windows && seenNames ? scanWindows(view, windows, seenNames) : null;
+        emit(view, hits ?? scanText(view.text));
       }
       return findings.sort((a, b) => (a.span?.[0] ?? 0) - (b.span?.[0] ?? 0));
     },

@@ -282,6 +282,46 @@ function isWordChar(c: number): boolean {
   );
 }
 
+/** End of the word token starting at `i`: letters, with inner ' ’ . - joined to more letters. */
+function wordEnd(text: string, i: number): number {
+  const n = text.length;
+  let j = i + 1;
+  for (;;) {
+    while (j < n && isWordChar(text.charCodeAt(j))) j++;
+    const d = text.charCodeAt(j);
+    if (
+      (d === 39 || d === 0x2019 || d === 46 || d === 45) &&
+      j + 1 < n &&
+      isWordChar(text.charCodeAt(j + 1))
+    ) {
+      j += 2;
+      continue;
+    }
+    return j;
+  }
+}
+
+/** Whether `tokenize(text)` would give a capitalised word; stops at the first one. */
+export function hasCapToken(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+      continue;
+    }
+    if (!isWordChar(c)) {
+      i++;
+      continue;
+    }
+    if (c < 128 ? c >= 65 && c <= 90 : isUpperUnit(c)) return true;
+    const j = wordEnd(text, i);
+    i = text.charCodeAt(j) === 46 ? j + 1 : j;
+  }
+  return false;
+}
+
 /** Where the tokeniser puts tokens: `next()` hands out a token object to fill. */
 interface TokenSink {
   next(): Tok;
@@ -356,21 +396,7 @@ function tokenizeInto(text: string, lex: Lexicon, out: TokenSink): void {
       i++;
       continue;
     }
-    let j = i + 1;
-    for (;;) {
-      while (j < n && isWordChar(text.charCodeAt(j))) j++;
-      const d = text.charCodeAt(j);
-      // inner apostrophe, full stop or hyphen joined to more letters
-      if (
-        (d === 39 || d === 0x2019 || d === 46 || d === 45) &&
-        j + 1 < n &&
-        isWordChar(text.charCodeAt(j + 1))
-      ) {
-        j += 2;
-        continue;
-      }
-      break;
-    }
+    const j = wordEnd(text, i);
     const dot = text.charCodeAt(j) === 46;
     let e = j;
     // possessive 's is not part of the name

@@ -42,6 +42,21 @@ export const prepareOptionsSchema = z
   .strict();
 
 export type PrepareOptions = z.output<typeof prepareOptionsSchema>;
+
+/**
+ * Where the normalised view differs from the original (see `Normalized.changed`), kept beside the
+ * view object rather than on it so that the TextView shape stays as it is.
+ */
+const CHANGES = new WeakMap<TextView, readonly number[] | null>();
+
+/**
+ * The ranges of `view` that differ from the original text, as [start, end, …] in view offsets, for
+ * detectors that rescan only around them; undefined when not known (scan the whole view) and null
+ * when the changes are too many to list.
+ */
+export function viewChanges(view: TextView): readonly number[] | null | undefined {
+  return CHANGES.get(view);
+}
 export type PrepareOptionsInput = z.input<typeof prepareOptionsSchema>;
 
 const DEFAULTS: PrepareOptions = prepareOptionsSchema.parse({});
@@ -129,7 +144,14 @@ function prepareWith(original: string, options: PrepareOptions): PreparedText {
   let base: TextView = views[0] as TextView;
   if (norm.map) {
     const map = norm.map;
-    base = { text: norm.text, origin: "normalized", depth: 0, toOriginal: (s, e) => map.toSource(s, e, n) };
+    const normalized: TextView = {
+      text: norm.text,
+      origin: "normalized",
+      depth: 0,
+      toOriginal: (s, e) => map.toSource(s, e, n),
+    };
+    CHANGES.set(normalized, norm.changed);
+    base = normalized;
     views.push(base);
   }
   for (const run of norm.hidden) findings.push(hiddenFinding(run));

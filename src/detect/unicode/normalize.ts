@@ -30,11 +30,20 @@ export interface Normalized {
   map: OffsetMap | null;
   /** Runs judged as planted (see `isPlanted`). */
   hidden: HiddenRun[];
+  /**
+   * Where `text` differs from the original, in `text` offsets: [start, end, start, end, …] in
+   * order (a removal is an empty range where the removed code points were); null when there are
+   * more than MAX_CHANGES ranges (then treat the whole text as changed).
+   */
+  changed: number[] | null;
 }
 
 const NON_ASCII = /[^\0-\x7f]/;
 /** The same, searched from `lastIndex` (one code unit per match: `lastIndex - 1` is where it is). */
 const NON_ASCII_FROM = /[^\0-\x7f]/g;
+
+/** Changed ranges listed per text; beyond this the changes are too dense for windows to pay. */
+const MAX_CHANGES = 1024;
 
 /** Bounds so that a text made of millions of hidden characters stays cheap to describe. */
 const MAX_RUNS = 256;
@@ -120,13 +129,22 @@ function isPlanted(run: HiddenRun, text: string): boolean {
 export function normalize(text: string): Normalized {
   const n = text.length;
   // NFKC leaves ASCII unchanged and every hidden code point is outside ASCII (UAX #15 §1.2).
-  if (!NON_ASCII.test(text)) return { text, map: null, hidden: [] };
+  if (!NON_ASCII.test(text)) return { text, map: null, hidden: [], changed: [] };
 
   const pieces: string[] = [];
   const map = new OffsetMap();
   const runs: HiddenRun[] = [];
   let run: HiddenRun | undefined;
   let changed = false;
+  let changes: number[] | null = [];
+  /** Notes that view range [from, to) differs from the original (merged with the last range). */
+  const note = (from: number, to: number) => {
+    if (changes === null) return;
+    const k = changes.length;
+    if (k > 0 && from <= (changes[k - 1] as number)) changes[k - 1] = Math.max(to, changes[k - 1] as number);
+    else if (k >= 2 * MAX_CHANGES) changes = null;
+    else changes.push(from, to);
+  };
 
   const record = (kind: HiddenKind, cp: number, start: number, end: number) => {
     changed = true;
@@ -192,6 +210,7 @@ export function normalize(text: string): Normalized {
     if (kind !== undefined) {
       flush(p);
       record(kind, cp, p, p + w);
+      note(map.length, map.length);
       p += w;
       pending = p;
       continue;
@@ -210,8 +229,10 @@ export function normalize(text: string): Normalized {
       changed = true;
       flush(p);
       pieces.push(normalized);
+      const from = map.length;
       if (normalized.length === chunk.length) map.linear(normalized.length, p);
       else map.blockOf(normalized.length, p, q);
+      note(from, map.length);
       pending = q;
     }
     p = q;
@@ -221,6 +242,6 @@ export function normalize(text: string): Normalized {
   const hidden = runs.filter((r) => isPlanted(r, text));
   for (const r of hidden)
     r.insideWord = isWordChar(text, r.start - 1, true) && isWordChar(text, r.end, false);
-  if (!changed) return { text, map: null, hidden };
-  return { text: pieces.join(""), map, hidden };
+  if (!changed) return { text, map: null, hidden, changed: [] };
+  return { text: pieces.join(""), map, hidden, changed: changes };
 }
