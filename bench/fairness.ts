@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -60,14 +60,21 @@ function prose(bytes: number): string {
 export interface CostFigures {
   memoryCheckUs: number;
   memoryStageUs: number;
+  /** Counting an ~8 KB chat turn whose history was counted on earlier turns. */
+  conversationStageUs: number;
   redisCheck?: { p50Ms: number; p99Ms: number; perSecond: number };
   tokenizerUsPerKb: Record<string, number>;
 }
 
-function timeLoop(iterations: number, body: (i: number) => void): number {
-  for (let i = 0; i < Math.min(2000, iterations); i++) body(i); // warm-up
+/** µs per call of `body`: `warmup` calls (indices 0…) first, then `iterations` measured ones after them. */
+function timeLoop(
+  iterations: number,
+  body: (i: number) => void,
+  warmup = Math.min(2000, iterations),
+): number {
+  for (let i = 0; i < warmup; i++) body(i);
   const started = performance.now();
-  for (let i = 0; i < iterations; i++) body(i);
+  for (let i = 0; i < iterations; i++) body(warmup + i);
   return ((performance.now() - started) * 1000) / iterations;
 }
 
@@ -87,35 +94,63 @@ export async function measureCosts(redisUrl?: string): Promise<CostFigures> {
 
   await loadEncodings(["o200k_base", "cl100k_base"]);
   const counter = new TokenCounter("o200k_base");
-  const body = { model: "m", messages: [{ role: "user", content: prose(1024) }] };
-  // The stage's own work for a 1 KB chat prompt: plan lookup, token count, check, settle.
-  const memoryStageUs = timeLoop(20_000, (i) => {
+  // The stage's own work for a new 1 KB chat prompt: plan lookup, token count, check, settle.
+  // Every prompt is different, so the count cache cannot help.
+  const bodies = Array.from({ length: 5000 }, (_, i) => ({
+    model: "m",
+    messages: [{ role: "user", content: `${i} ${prose(1020)}` }],
+  }));
+  const memoryStageUs = timeLoop(3000, (i) => {
     const p = limiter.plan("bench-key", "bench-team");
     counter.start();
-    countPrompt("openai.chat", body, counter);
+    countPrompt("openai.chat", bodies[i]!, counter);
     const admission = limiter.acquire(p, counter.tokens + 256, `s${i}`) as ReturnType<MemoryStore["acquire"]>;
     limiter.settle(admission, counter.tokens);
   });
 
+  // A chat turn resending its history (system prompt and 6 earlier messages, ~8 KB) with one new
+  // 200-byte message: the history is counted once and then looked up.
+  const history = Array.from({ length: 6 }, (_, i) => ({
+    role: i % 2 ? "assistant" : "user",
+    content: `${i} ${prose(1200)}`,
+  }));
+  const turns = Array.from({ length: 500 }, (_, i) => ({
+    model: "m",
+    messages: [
+      { role: "system", content: `You are helpful. ${prose(800)}` },
+      ...history,
+      { role: "user", content: `${i} ${prose(200)}` },
+    ],
+  }));
+  const conversationStageUs = timeLoop(5_000, (i) => {
+    counter.start();
+    countPrompt("openai.chat", turns[i % turns.length]!, counter);
+  });
+
   const tokenizerUsPerKb: Record<string, number> = {};
+  // Each text is new (counted, not looked up), as the first turn of a conversation would be.
+  const docs = readdirSync(join(REPO_ROOT, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => readFileSync(join(REPO_ROOT, "docs", name), "utf8"))
+    .join("\n");
   const samples: Record<string, (i: number) => string> = {
-    "prose (repeated text, cache-friendly)": () => prose(1024),
-    "prose (varied)": (i) => `${i} ${prose(1024 + (i % 97))}`.slice(0, 1024),
+    "English prose (this repository's docs)": (i) => {
+      const start = (i * 1999) % (docs.length - 1100);
+      return docs.slice(start, start + 1024);
+    },
     "source code": (i) =>
       `function f${i}(a, b) { return a.map((x) => x * b + ${i}).filter(Boolean); }\n`
         .repeat(13)
         .slice(0, 1024),
     "base64 (random)": () => randomBytes(768).toString("base64"),
-    "CJK text": (i) =>
-      Array.from({ length: 341 }, (_, j) => String.fromCharCode(0x4e00 + ((i * 31 + j * 7919) % 20000))).join(
-        "",
-      ),
+    "CJK text": () =>
+      Array.from({ length: 341 }, () =>
+        String.fromCharCode(0x4e00 + (randomBytes(2).readUInt16BE() % 20000)),
+      ).join(""),
   };
   for (const [name, make] of Object.entries(samples)) {
-    const texts = Array.from({ length: 400 }, (_, i) => make(i));
-    tokenizerUsPerKb[name] = timeLoop(400, (i) => {
-      counter.start().text(texts[i % texts.length]!);
-    });
+    const texts = Array.from({ length: 600 }, (_, i) => make(i));
+    tokenizerUsPerKb[name] = timeLoop(400, (i) => counter.start().text(texts[i]!), 200);
   }
 
   let redisCheck: CostFigures["redisCheck"];
@@ -152,7 +187,13 @@ export async function measureCosts(redisUrl?: string): Promise<CostFigures> {
     redisCheck = { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), perSecond };
     await store.close();
   }
-  return { memoryCheckUs, memoryStageUs, tokenizerUsPerKb, ...(redisCheck ? { redisCheck } : {}) };
+  return {
+    memoryCheckUs,
+    memoryStageUs,
+    conversationStageUs,
+    tokenizerUsPerKb,
+    ...(redisCheck ? { redisCheck } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,6 +476,7 @@ export function renderLimitsBench({
     "Limits",
     `  memory store: ${f(costs.memoryCheckUs)} µs per check + settle (7 rules, key and team)`,
     `  limits stage, 1 KB chat prompt (plan, token count, check, settle): ${f(costs.memoryStageUs)} µs`,
+    `  token count of an ~8 KB chat turn whose history was seen before: ${f(costs.conversationStageUs)} µs`,
     costs.redisCheck
       ? `  redis store: one round trip per check, p50 ${f(costs.redisCheck.p50Ms, 3)} ms, p99 ${f(costs.redisCheck.p99Ms, 3)} ms sequential; ${f(costs.redisCheck.perSecond, 0)} checks/s with 32 in flight`
       : "  redis store: not measured (no --redis URL)",

@@ -60,6 +60,12 @@ export class Limiter {
   }
 
   acquire(plan: Plan, tokens: number, requestId: string): Admission | Promise<Admission> {
+    if (plan.rules.length === 0) {
+      // Only per-request caps apply: nothing to count or charge (and no round trip to Redis).
+      const admission = new Admission(plan.rules, requestId, this.clock(), 0);
+      admission.allowed = true;
+      return admission;
+    }
     const result = this.store.acquire(plan.rules, tokens, requestId);
     if (result instanceof Promise) return result.then((admission) => this.remember(plan, admission));
     return this.remember(plan, result);

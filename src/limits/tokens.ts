@@ -25,7 +25,7 @@ interface Encoding {
  */
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
-/** Characters per tokenizer call; cuts fall on a word boundary within the last quarter. */
+/** Characters per tokenizer call, about: chunks end on a word boundary. */
 const CHUNK = 2048;
 /** A run with no whitespace is cut this short, which bounds the quadratic merge of one piece. */
 const HARD_CUT = 256;
@@ -33,6 +33,14 @@ const HARD_CUT = 256;
 export const COUNT_BUDGET_MS = 3;
 /** Tokens per UTF-16 unit assumed for the estimated rest when less was seen (English prose is ~0.22). */
 const MIN_ESTIMATE_RATIO = 0.25;
+/**
+ * Counts of long texts are remembered: chat clients resend the system prompt and the whole
+ * conversation on every turn, so all but the newest message have been counted before. Looking a
+ * text up hashes it (~1 µs per KB) instead of tokenizing it (~100 µs per KB). Bounded by the
+ * characters held, so unique texts from a flood only churn it.
+ */
+const CACHE_MIN_CHARS = 256;
+const CACHE_MAX_CHARS = 4 * 1024 * 1024;
 
 /**
  * The encoding for a model, by family. OpenAI's current models (GPT-4o, 4.1, 4.5, 5, o-series,
@@ -82,6 +90,8 @@ export class TokenCounter {
   private exhausted = false;
   /** Whether part of the count is an estimate (the budget ran out). */
   estimated = false;
+  private readonly cache = new Map<string, number>();
+  private cachedChars = 0;
 
   constructor(
     readonly name: EncodingName,
@@ -109,20 +119,70 @@ export class TokenCounter {
   text(text: string): void {
     const length = text.length;
     if (length === 0) return;
+    if (length >= CACHE_MIN_CHARS) {
+      const known = this.cache.get(text);
+      if (known !== undefined) {
+        this.tokens += known;
+        return;
+      }
+      if (!this.exhausted) {
+        const before = this.tokens;
+        this.exact(text);
+        if (!this.estimated) this.remember(text, this.tokens - before);
+        return;
+      }
+    }
     if (this.exhausted) return this.estimate(length);
-    if (length <= CHUNK) {
+    this.exact(text);
+  }
+
+  private remember(text: string, tokens: number): void {
+    this.cache.set(text, tokens);
+    this.cachedChars += text.length;
+    // Oldest first (Map keeps insertion order): enough to keep a conversation's prefix warm.
+    while (this.cachedChars > CACHE_MAX_CHARS) {
+      const oldest = this.cache.keys().next().value!;
+      this.cachedChars -= oldest.length;
+      this.cache.delete(oldest);
+    }
+  }
+
+  /**
+   * Counts `text` exactly, in chunks: a chunk ends just before a whitespace that follows a word
+   * once it is CHUNK long (so the next chunk starts with " word", as the tokenizer's pre-split would
+   * cut it anyway), and any run of HARD_CUT characters without whitespace is cut (which bounds the
+   * quadratic merge of one piece). One linear scan of char codes decides the cuts.
+   */
+  private exact(text: string): void {
+    const length = text.length;
+    if (length <= HARD_CUT) {
       this.tokens += this.encoding.countTokens(text, AS_TEXT);
       this.counted += length;
       this.checkBudget();
       return;
     }
-    let start = 0;
-    while (start < length) {
-      const end = cutPoint(text, start);
-      this.tokens += this.encoding.countTokens(text.slice(start, end), AS_TEXT);
-      this.counted += end - start;
-      start = end;
-      if (this.checkBudget() && start < length) return this.estimate(length - start);
+    let chunkStart = 0;
+    let runStart = 0;
+    let boundary = -1;
+    for (let i = 1; i <= length; i++) {
+      let cut = -1;
+      if (i === length) cut = length;
+      else if (isSpace(text.charCodeAt(i))) {
+        if (!isSpace(text.charCodeAt(i - 1))) boundary = i;
+        runStart = i + 1;
+        if (i - chunkStart >= CHUNK && boundary > chunkStart) cut = boundary;
+      } else if (i - runStart >= HARD_CUT) {
+        cut = i;
+        runStart = i;
+      }
+      if (cut < 0) continue;
+      this.tokens += this.encoding.countTokens(
+        chunkStart === 0 && cut === length ? text : text.slice(chunkStart, cut),
+        AS_TEXT,
+      );
+      this.counted += cut - chunkStart;
+      chunkStart = cut;
+      if (cut < length && this.checkBudget()) return this.estimate(length - cut);
     }
   }
 
@@ -136,18 +196,4 @@ export class TokenCounter {
     const ratio = this.counted > 0 ? this.tokens / this.counted : 0;
     this.tokens += Math.ceil(chars * Math.max(ratio, MIN_ESTIMATE_RATIO));
   }
-}
-
-/**
- * Where the chunk starting at `start` ends: just before a whitespace that follows a non-space, so
- * the next chunk begins with " word" exactly as the tokenizer's pre-split would cut it; failing
- * that (one long run), after HARD_CUT characters.
- */
-function cutPoint(text: string, start: number): number {
-  const limit = start + CHUNK;
-  if (limit >= text.length) return text.length;
-  for (let i = limit; i > limit - CHUNK / 4; i--) {
-    if (isSpace(text.charCodeAt(i)) && !isSpace(text.charCodeAt(i - 1))) return i;
-  }
-  return start + HARD_CUT;
 }

@@ -36,6 +36,18 @@ describe("prompt token counting", () => {
     expect(counter.tokens).toBe(o200k("hello"));
   });
 
+  it("remembers the counts of long texts (a conversation resent every turn) and gives the same answer", () => {
+    const history = "Earlier in this conversation we discussed the migration plan in detail. ".repeat(40);
+    counter.start().text(history);
+    const first = counter.tokens;
+    expect(first).toBe(o200k(history, AS_TEXT));
+    const copy = (" " + history).slice(1); // an equal string, a different object (as JSON.parse makes)
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) counter.start().text(copy);
+    expect(counter.tokens).toBe(first);
+    expect((performance.now() - started) / 100).toBeLessThan(50); // µs-scale, not a tokenizer pass
+  });
+
   it("counts special-token text as text instead of throwing", () => {
     counter.start().text("hi <|endoftext|> there <|im_start|>");
     expect(counter.tokens).toBeGreaterThan(5);
