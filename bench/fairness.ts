@@ -1,5 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -224,6 +226,12 @@ export interface FairnessResult {
   flood: { sent: number; ok: number; refused: number; other: number; achievedRate: number };
   successRatio: number;
   p99Ratio: number;
+  /**
+   * The ordinary key while the same flood hits a trivial server on the flood's thread instead of
+   * the gateway: the share of the p99 ratio that is this machine's, not the gateway's.
+   */
+  control: PhaseFigures;
+  controlP99Ratio: number;
   pass: boolean;
 }
 
@@ -368,7 +376,7 @@ async function startGateway(
 }
 
 export async function runFairness(options: FairnessOptions = {}): Promise<FairnessResult> {
-  const seconds = options.seconds ?? 2.5;
+  const seconds = options.seconds ?? 2;
   const normalRate = options.normalRate ?? 50;
   const floodLimit = options.floodLimit ?? 50;
   const floodRate = floodLimit * 10;
@@ -406,27 +414,45 @@ export async function runFairness(options: FairnessOptions = {}): Promise<Fairne
     const rounds = options.rounds ?? 3;
     const quiet: RawPhase[] = [];
     const busy: RawPhase[] = [];
+    const control: RawPhase[] = [];
     const floods: RawPhase[] = [];
-    for (let round = 0; round < rounds; round++) {
-      log(`round ${round + 1}/${rounds}: ordinary key alone at ${normalRate} req/s for ${seconds} s`);
-      quiet.push(await openLoop(gateway.origin, normal.key, normalRate, seconds, body));
-      log(
-        `round ${round + 1}/${rounds}: the same while the flood key sends ${floodRate} req/s (10× its limit)`,
-      );
+    // The flood, on its own thread: against the gateway (the test), or against a trivial server on
+    // that thread (the control: what the same load costs this machine without the gateway).
+    const flooded = async (target: "gateway" | "control"): Promise<{ normal: RawPhase; flood: RawPhase }> => {
       const worker = new Worker(fileURLToPath(import.meta.url), {
-        workerData: { origin: gateway.origin, key: flood.key, rate: floodRate, seconds: seconds + 0.6, body },
+        workerData: {
+          origin: target === "gateway" ? gateway.origin : undefined,
+          key: flood.key,
+          rate: floodRate,
+          seconds: seconds + 0.6,
+          body,
+        },
       });
       const floodDone = new Promise<RawPhase>((done, fail) => {
         worker.once("message", (raw: RawPhase) => done(raw));
         worker.once("error", fail);
       });
       await sleep(300); // the flood is under way before the ordinary key is measured
-      busy.push(await openLoop(gateway.origin, normal.key, normalRate, seconds, body));
-      floods.push(await floodDone);
+      const normalPhase = await openLoop(gateway.origin, normal.key, normalRate, seconds, body);
+      const floodPhase = await floodDone;
       await worker.terminate();
+      return { normal: normalPhase, flood: floodPhase };
+    };
+    for (let round = 0; round < rounds; round++) {
+      log(`round ${round + 1}/${rounds}: ordinary key alone at ${normalRate} req/s for ${seconds} s`);
+      quiet.push(await openLoop(gateway.origin, normal.key, normalRate, seconds, body));
+      log(
+        `round ${round + 1}/${rounds}: the same while the flood key sends ${floodRate} req/s (10× its limit)`,
+      );
+      const test = await flooded("gateway");
+      busy.push(test.normal);
+      floods.push(test.flood);
+      log(`round ${round + 1}/${rounds}: control, the same flood against a trivial server instead`);
+      control.push((await flooded("control")).normal);
     }
     const unloaded = figures(pool(quiet));
     const loaded = figures(pool(busy));
+    const controlFigures = figures(pool(control));
     const floodRaw = pool(floods);
     const floodOk = floodRaw.statuses.filter((s) => s === 200).length;
     const floodRefused = floodRaw.statuses.filter((s) => s === 429).length;
@@ -447,6 +473,8 @@ export async function runFairness(options: FairnessOptions = {}): Promise<Fairne
       },
       successRatio,
       p99Ratio,
+      control: controlFigures,
+      controlP99Ratio: controlFigures.p99Ms / unloaded.p99Ms,
       pass: successRatio >= 0.99 && p99Ratio <= 2,
     };
   } finally {
@@ -487,6 +515,7 @@ export function renderLimitsBench({
     `  unloaded: ${fairness.unloaded.ok}/${fairness.unloaded.sent} ok, p50 ${f(fairness.unloaded.p50Ms)} ms, p99 ${f(fairness.unloaded.p99Ms)} ms`,
     `  loaded:   ${fairness.loaded.ok}/${fairness.loaded.sent} ok, p50 ${f(fairness.loaded.p50Ms)} ms, p99 ${f(fairness.loaded.p99Ms)} ms`,
     `  flood: ${fairness.flood.ok} admitted, ${fairness.flood.refused} refused (429), ${fairness.flood.other} other`,
+    `  control (the same flood against a trivial server, not the gateway): p50 ${f(fairness.control.p50Ms)} ms, p99 ${f(fairness.control.p99Ms)} ms, p99 ratio ${f(fairness.controlP99Ratio)}`,
     `  success ${f(fairness.successRatio * 100, 1)} % (target ≥ 99 %), p99 ratio ${f(fairness.p99Ratio)} (target ≤ 2): ${fairness.pass ? "PASS" : "FAIL"}`,
   ];
   return lines.join("\n");
@@ -505,14 +534,29 @@ function isMain(moduleUrl: string): boolean {
 if (!isMainThread && workerData && parentPort) {
   // The flood generator, on its own thread.
   const { origin, key, rate, seconds, body } = workerData as {
-    origin: string;
+    origin: string | undefined;
     key: string;
     rate: number;
     seconds: number;
     body: string;
   };
   const port = parentPort;
-  void openLoop(origin, key, rate, seconds, body).then((raw) => port.postMessage(raw));
+  void (async () => {
+    let server: Server | undefined;
+    let target = origin;
+    if (!target) {
+      // The control: a server that refuses everything at once, the cheapest possible answer.
+      server = createServer((request, response) => {
+        request.resume();
+        request.on("end", () => response.writeHead(429, { "content-type": "application/json" }).end("{}"));
+      });
+      await new Promise<void>((listening) => server!.listen(0, "127.0.0.1", listening));
+      target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
+    const raw = await openLoop(target, key, rate, seconds, body);
+    server?.close();
+    port.postMessage(raw);
+  })();
 } else if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const value = (name: string) => {
