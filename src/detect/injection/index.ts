@@ -262,8 +262,9 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
       let main: { pInj: number; pJb: number } | undefined;
       // Quoted ranges per view and the classifier's verdict on the prompt's own words, computed
       // only when a rule fires (fusion below).
-      const quoteCache = new Map<number, { ranges: number[]; own?: { pInj: number; pJb: number } }>();
+      let quoteCache: Map<number, { ranges: number[]; own?: { pInj: number; pJb: number } }> | undefined;
       const quotesOf = (view: TextView, i: number) => {
+        quoteCache ??= new Map();
         let q = quoteCache.get(i);
         if (!q) quoteCache.set(i, (q = { ranges: quotedRanges(view.text) }));
         return q;
