@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { limitsSectionSchema, type LimitsSection } from "../../src/config/sections/limits.js";
 import {
   buildPlan,
+  LimitStoreUnavailableError,
   MemoryStore,
   RedisStore,
   type Admission,
@@ -247,5 +248,45 @@ describe.skipIf(target.skip)("redis store across replicas", () => {
     await raw.script("FLUSH");
     const r = rules({ key: { requestsPerMinute: 10 } });
     expect((await acquire(a, r)).allowed).toBe(true);
+  });
+});
+
+describe("redis store while Redis is unreachable", () => {
+  const open = (onError: "memory" | "deny") =>
+    RedisStore.open({
+      url: "redis://127.0.0.1:1",
+      keyPrefix: uniquePrefix(),
+      timeoutMs: 200,
+      leaseMs: 30_000,
+      onError,
+      fallback: new MemoryStore(1000),
+      report: () => {},
+      connectWaitMs: 300,
+    });
+
+  it("keeps enforcing the limits in this process with onError: memory", async () => {
+    const store = await open("memory");
+    try {
+      const r = rules({ key: { requestsPerMinute: 2, maxConcurrent: 5 } });
+      const first = await acquire(store, r);
+      expect(first.allowed).toBe(true);
+      expect(first.viaFallback).toBe(true);
+      expect((await acquire(store, r)).allowed).toBe(true);
+      expect((await acquire(store, r)).allowed).toBe(false);
+      await store.settle(first, 0); // settled where it was admitted
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("refuses with onError: deny", async () => {
+    const store = await open("deny");
+    try {
+      await expect(acquire(store, rules({ key: { requestsPerMinute: 2 } }))).rejects.toThrow(
+        LimitStoreUnavailableError,
+      );
+    } finally {
+      await store.close();
+    }
   });
 });
