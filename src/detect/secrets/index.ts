@@ -2,6 +2,7 @@ import RE2 from "re2";
 import { z } from "zod";
 import { maskEvidence } from "../mask.js";
 import type { Detector, Finding, PreparedText, ScanOptions, TextView } from "../types.js";
+import { anchorsOf, LiteralIndex } from "./literals.js";
 import { entropy, obviouslyFake, type SecretRule } from "./rule.js";
 import { RULES } from "./rules/index.js";
 
@@ -40,7 +41,20 @@ export type SecretsOptions = z.input<typeof secretsOptionsSchema>;
 interface Compiled {
   rule: SecretRule;
   re: RegExp;
+  /** `re` made sticky, when every match starts with one of a few literals (literals.ts). */
+  sticky?: RegExp;
 }
+
+/**
+ * Texts from this length on are searched for a rule's leading literals and the rule is tried only
+ * there (literals.ts); shorter texts are scanned by each rule directly, which costs less than
+ * finding the literals.
+ */
+const ANCHORED_MIN_LENGTH = 65_536;
+/** Above one literal per this many characters, scanning with the rule is cheaper. */
+const ANCHORS_PER_CHAR = 1 / 64;
+const MAX_MATCHES = 10_000;
+const NO_POSITIONS: readonly number[] = [];
 
 interface RawHit {
   rule: SecretRule;
@@ -76,24 +90,75 @@ function wantView(view: TextView, original: string, views: ReadonlySet<string>):
   return views.has(view.origin);
 }
 
-export function createSecretsDetector(options: SecretsOptions = {}): Detector {
+/**
+ * Tuning of the literal-anchored search, for tests that compare it with plain scanning; not part
+ * of the options schema.
+ */
+export interface SecretsTuning {
+  anchoredMinLength?: number;
+  anchorsPerChar?: number;
+}
+
+export function createSecretsDetector(options: SecretsOptions = {}, tuning: SecretsTuning = {}): Detector {
+  const anchoredMinLength = tuning.anchoredMinLength ?? ANCHORED_MIN_LENGTH;
+  const anchorsPerChar = tuning.anchorsPerChar ?? ANCHORS_PER_CHAR;
   const opts = secretsOptionsSchema.parse(options);
   const disabled = new Set(opts.disable);
   const only = opts.only ? new Set(opts.only) : undefined;
   const rules = [...RULES, ...opts.customRules.map(compileCustom)].filter(
     (r) => !disabled.has(r.id) && (only === undefined || only.has(r.id)),
   );
-  const compiled: Compiled[] = rules.map((rule) => ({
-    rule,
+  const compiled: Compiled[] = rules.map((rule) => {
     // `d` gives capture-group offsets; RE2 patterns (custom rules) are used as they are.
-    re:
-      rule.pattern instanceof RegExp && !(rule.pattern instanceof RE2)
-        ? new RegExp(
-            rule.pattern.source,
-            rule.pattern.flags.includes("d") ? rule.pattern.flags : rule.pattern.flags + "d",
-          )
-        : rule.pattern,
-  }));
+    if (!(rule.pattern instanceof RegExp) || rule.pattern instanceof RE2) return { rule, re: rule.pattern };
+    const flags = rule.pattern.flags.includes("d") ? rule.pattern.flags : rule.pattern.flags + "d";
+    const re = new RegExp(rule.pattern.source, flags);
+    if (!re.global || anchorsOf(re) === null) return { rule, re };
+    return { rule, re, sticky: new RegExp(re.source, flags.replace("g", "") + "y") };
+  });
+  const literalIndex = new LiteralIndex(
+    compiled.flatMap((c, owner) =>
+      c.sticky ? [{ owner, literals: anchorsOf(c.re) as string[], caseless: c.re.ignoreCase }] : [],
+    ),
+  );
+
+  /**
+   * The matches of a rule in `text`, as `re.exec` in a loop from 0 would give them (at most
+   * MAX_MATCHES). `at` lists where the rule's leading literals start (long texts only).
+   */
+  function* matches(
+    c: Compiled,
+    text: string,
+    at: readonly number[] | undefined,
+  ): Generator<RegExpExecArray> {
+    if (at === undefined || c.sticky === undefined) {
+      const re = c.re;
+      re.lastIndex = 0;
+      let guard = 0;
+      for (let m = re.exec(text); m !== null && guard < MAX_MATCHES; m = re.exec(text), guard++) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        yield m;
+      }
+      return;
+    }
+    // Positions without a leading literal cannot start a match, so trying the sticky pattern at
+    // each literal in order finds what the scan finds (a match holding a literal is never empty).
+    const sticky = c.sticky;
+    let from = 0;
+    let count = 0;
+    for (const p of at) {
+      if (p < from) continue;
+      sticky.lastIndex = p;
+      const m = sticky.exec(text);
+      if (m === null) continue;
+      yield m;
+      from = p + m[0].length;
+      if (++count >= MAX_MATCHES) return;
+    }
+  }
 
   // Keyword prefilter: one RE2 Set pass (a DFA over all keywords) says which keywords occur;
   // only rules with a present keyword run, so text without any keyword costs one linear pass.
@@ -116,15 +181,19 @@ export function createSecretsDetector(options: SecretsOptions = {}): Detector {
     for (const ki of prefilter.match(text)) for (const ri of byKeyword.get(ki) ?? []) active.add(ri);
     if (active.size === 0) return [];
     const hits: RawHit[] = [];
+    // In a long text, where each rule's leading literals start (one pass for all rules).
+    const anchored =
+      text.length >= anchoredMinLength
+        ? literalIndex.positions(text, text.length * anchorsPerChar)
+        : undefined;
     for (const ri of [...active].sort((a, b) => a - b)) {
-      const { rule, re } = compiled[ri]!;
-      re.lastIndex = 0;
-      let guard = 0;
-      for (let m = re.exec(text); m !== null && guard < 10_000; m = re.exec(text), guard++) {
-        if (m[0].length === 0) {
-          re.lastIndex++;
-          continue;
-        }
+      const c = compiled[ri]!;
+      const rule = c.rule;
+      const at =
+        anchored === undefined || anchored.over.has(ri)
+          ? undefined
+          : (anchored.found.get(ri) ?? NO_POSITIONS);
+      for (const m of matches(c, text, at)) {
         let start: number;
         let end: number;
         let score = rule.score ?? 0.9;
