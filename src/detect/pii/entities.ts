@@ -15,7 +15,7 @@ import {
 } from "./gazetteer/lexicon.js";
 import { SURNAMES, SURNAME_SUFFIXES } from "./gazetteer/surnames.js";
 import type { Hit } from "./hit.js";
-import { hashString, isLowerUnit, Lexicon, lowerUnit, type Tok, TokenBuffer } from "./tokens.js";
+import { hashString, Lexicon, lowerUnit, type Tok, TokenBuffer } from "./tokens.js";
 
 /**
  * What a scan of part of a text needs to know about the whole text, so that the part is read as
@@ -196,16 +196,9 @@ function push(
 // ------------------------------------------------------------------ persons
 
 /** Letters only, first upper, rest not all upper ("Smith", not "SMITH" or "iPhone"). */
-function nameShaped(text: string, t: Tok): boolean {
-  if (!t.cap || t.num || t.e - t.s < 2) return false;
-  let lower = false;
-  for (let i = t.s + 1; i < t.e; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) return false;
-    if (c >= 97 && c <= 122) lower = true;
-    else if (c > 127 && isLowerUnit(c)) lower = true;
-  }
-  return lower;
+function nameShaped(_text: string, t: Tok): boolean {
+  // Computed by the tokeniser (tokens never hold digits).
+  return t.shaped;
 }
 
 /** JavaScript's `\s` (ECMA-262 WhiteSpace and LineTerminator). */
@@ -237,9 +230,10 @@ function sentenceEndBefore(text: string, at: number): boolean {
 
 const UPPER_RE = /\p{Lu}/u;
 
-function hasHyphen(text: string, t: Tok): boolean {
-  for (let i = t.s; i < t.e; i++) if (text.charCodeAt(i) === 45) return true;
-  return false;
+/** Index of the first hyphen inside the token, or -1. */
+function hyphenAt(text: string, t: Tok): number {
+  for (let i = t.s; i < t.e; i++) if (text.charCodeAt(i) === 45) return i;
+  return -1;
 }
 
 const MONTH_RE = /^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*$/;
@@ -849,10 +843,11 @@ function findOrganizations(text: string, T: Tok[], out: Hit[], lowerText: boolea
       }
     }
     // "Fritz-Armstrong": two capitalised surnames joined by a hyphen.
-    const hy = hasHyphen(text, t) ? t.low.indexOf("-") : -1;
-    if (hy > 0 && hy === t.low.lastIndexOf("-") && !(LEX.maskOf(t.key.slice(0, hy)) & B_FIRST)) {
-      const [x = "", y = ""] = text.slice(t.s, t.e).split("-");
-      if (UPPER_RE.test(x[0] ?? "") && UPPER_RE.test(y[0] ?? "")) {
+    // Cheap character tests first; then one hyphen only, and no given name before it.
+    const dash = hyphenAt(text, t);
+    if (dash > t.s && UPPER_RE.test(text[t.s]!) && UPPER_RE.test(text[dash + 1] ?? "")) {
+      const hy = t.low.indexOf("-");
+      if (hy > 0 && hy === t.low.lastIndexOf("-") && !(LEX.maskOf(t.key.slice(0, hy)) & B_FIRST)) {
         push(out, "organization", t.s, t.e, 0.55, "pii.organization", "hyphenated surname pair");
         continue;
       }
@@ -1320,14 +1315,14 @@ export function findEntities(
   const orgIndex = new SpanIndex(orgs, (o) => o.score >= 0.7);
   const inOrg = (h: Hit) => orgIndex.overlaps(h);
   const keptPersons = persons.filter((p) => !inAddress(p) && !inOrg(p));
-  if (kinds.has("organization")) {
+  if (addresses.length > 0) {
+    // Signature blocks and letter heads: the lines above an address.
     const personIndex = new SpanIndex(keptPersons);
-    for (const a of addresses) signatureOrg(text, a, personIndex, orgs);
-  }
-  if (kinds.has("person")) {
-    const personIndex = new SpanIndex(keptPersons);
-    const orgIndex2 = new SpanIndex(orgs);
-    for (const a of addresses) signaturePerson(text, a, personIndex, orgIndex2, keptPersons);
+    if (kinds.has("organization")) for (const a of addresses) signatureOrg(text, a, personIndex, orgs);
+    if (kinds.has("person")) {
+      const orgIndex2 = new SpanIndex(orgs);
+      for (const a of addresses) signaturePerson(text, a, personIndex, orgIndex2, keptPersons);
+    }
   }
   // Loops rather than spread arguments: a long document can have more hits than a call takes.
   if (kinds.has("street_address")) for (const h of addresses) out.push(h);

@@ -154,6 +154,8 @@ const IPV4_RE =
   /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)/g;
 const IPV6_RE = /(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])/g;
 const VERSION_CONTEXT = /(?:\bv|version|ver\.?|release|build)\s*$/;
+/** Every IPv6 candidate holds two colons at most four hex digits apart: a cheap test first. */
+const IPV6_HINT = /:[0-9A-Fa-f]{0,4}:/;
 
 function ipv4Score(ip: string): number {
   const [a = 0, b = 0] = ip.split(".").map(Number);
@@ -182,7 +184,7 @@ export function findIps(text: string, out: Hit[]): void {
       });
     }
   }
-  if (text.indexOf(":") !== -1) {
+  if (text.indexOf(":") !== -1 && IPV6_HINT.test(text)) {
     IPV6_RE.lastIndex = 0;
     for (let m = IPV6_RE.exec(text); m !== null; m = IPV6_RE.exec(text)) {
       const ip = m[0];

@@ -203,6 +203,8 @@ const NL = 4;
 const DOT = 8;
 /** Lower-casing this token is not one code unit per code unit (İ, Σ): `low` is the reference. */
 const SLOW = 16;
+/** Capitalised, two or more letters, some of them lower case ("Smith", not "SMITH" or "A"). */
+const SHAPED = 32;
 
 /**
  * A token: a word (with inner ' ’ . -), a digit run or a newline, [s, e) in `text`. `m` holds the
@@ -261,6 +263,10 @@ export class Tok {
   }
   get slow(): boolean {
     return (this.f & SLOW) !== 0;
+  }
+  /** Capitalised, two or more letters, some lower case after the first ("Smith", not "SMITH"). */
+  get shaped(): boolean {
+    return (this.f & SHAPED) !== 0;
   }
   /** Lower case, without a trailing full stop or possessive 's (built on first use). */
   get low(): string {
@@ -416,12 +422,16 @@ function tokenizeInto(text: string, lex: Lexicon, out: TokenSink): void {
 function wordToken(t: Tok, text: string, s: number, e: number, flags: number, lex: Lexicon): void {
   let h = FNV_OFFSET;
   let ascii = true;
+  let lower = false; // a lower-case letter after the first
   for (let i = s; i < e; i++) {
-    const lc = lowerUnit(text.charCodeAt(i));
+    const c = text.charCodeAt(i);
+    const lc = lowerUnit(c);
     if (lc === 0) return slowToken(t, text, s, e, flags, lex);
     if (lc >= 128) ascii = false;
+    if (i > s && !lower) lower = (c >= 97 && c <= 122) || (c > 127 && isLowerUnit(c));
     h = Math.imul(h ^ lc, FNV_PRIME);
   }
+  if (lower && flags & CAP && e - s >= 2) flags |= SHAPED;
   const len = e - s;
   const id = lex.lookup(text, s, e, h, len, false);
   const m = lex.mask(id);
@@ -456,6 +466,12 @@ function wordToken(t: Tok, text: string, s: number, e: number, flags: number, le
 
 /** Tokens whose lower case is not one code unit per code unit (İ, Σ): strings, as before. */
 function slowToken(t: Tok, text: string, s: number, e: number, flags: number, lex: Lexicon): void {
+  let lower = false;
+  for (let i = s + 1; i < e && !lower; i++) {
+    const c = text.charCodeAt(i);
+    lower = (c >= 97 && c <= 122) || (c > 127 && isLowerUnit(c));
+  }
+  if (lower && flags & CAP && e - s >= 2) flags |= SHAPED;
   const low = text.slice(s, e).toLowerCase();
   const key = fold(low);
   const id = lex.lookupString(low);
