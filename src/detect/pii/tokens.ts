@@ -248,6 +248,12 @@ export class Tok {
     this.l = undefined;
     this.k = undefined;
   }
+  /** Drops the references to the text and the strings built from it. */
+  clear(): void {
+    this.text = "";
+    this.l = undefined;
+    this.k = undefined;
+  }
   get cap(): boolean {
     return (this.f & CAP) !== 0;
   }
@@ -363,7 +369,7 @@ export class TokenBuffer implements TokenSink {
   /** Drops the references to the last text, so that a large document is not kept alive. */
   release(): void {
     const used = Math.min(this.out.length, this.pool.length);
-    for (let k = 0; k < used; k++) (this.pool[k] as Tok).set("", 0, 0, 0, 0, 0, -1, 0, 0);
+    for (let k = 0; k < used; k++) (this.pool[k] as Tok).clear();
     this.out.length = 0;
   }
 }
@@ -402,40 +408,79 @@ function tokenizeInto(text: string, lex: Lexicon, out: TokenSink): void {
       i++;
       continue;
     }
-    const j = wordEnd(text, i);
+    // One pass over the word finds its end (as wordEnd does) and hashes its lower-case form;
+    // the state two characters back serves a possessive 's, which is not part of the name.
+    let h = FNV_OFFSET;
+    let lower = false; // a lower-case letter after the first
+    let slow = false; // a character whose lower case is not one code unit
+    let nonAscii = false;
+    let h1 = h;
+    let h2 = h;
+    let l1 = false;
+    let l2 = false;
+    let j = i;
+    for (;;) {
+      const d = text.charCodeAt(j);
+      h2 = h1;
+      l2 = l1;
+      h1 = h;
+      l1 = lower;
+      const lc = lowerUnit(d);
+      if (lc === 0) slow = true;
+      else if (lc >= 128) nonAscii = true;
+      if (j > i && !lower) lower = (d >= 97 && d <= 122) || (d > 127 && isLowerUnit(d));
+      h = Math.imul(h ^ lc, FNV_PRIME);
+      j++;
+      if (j >= n) break;
+      const x = text.charCodeAt(j);
+      if (isWordChar(x)) continue;
+      // inner apostrophe, full stop or hyphen joined to more letters
+      if (
+        (x === 39 || x === 0x2019 || x === 46 || x === 45) &&
+        j + 1 < n &&
+        isWordChar(text.charCodeAt(j + 1))
+      )
+        continue;
+      break;
+    }
     const dot = text.charCodeAt(j) === 46;
     let e = j;
-    // possessive 's is not part of the name
     if (
       e - i > 3 &&
       (text.charCodeAt(e - 2) === 39 || text.charCodeAt(e - 2) === 0x2019) &&
       text.charCodeAt(e - 1) === 115
-    )
+    ) {
       e -= 2;
-    const flags = (c < 128 ? c >= 65 && c <= 90 : isUpperUnit(c)) ? CAP : 0;
-    wordToken(out.next(), text, i, e, flags | (dot ? DOT : 0), lex);
+      h = h2;
+      lower = l2;
+    }
+    const flags = ((c < 128 ? c >= 65 && c <= 90 : isUpperUnit(c)) ? CAP : 0) | (dot ? DOT : 0);
+    const t = out.next();
+    if (slow) slowToken(t, text, i, e, flags, lex);
+    else
+      wordToken(t, text, i, e, lower && flags & CAP && e - i >= 2 ? flags | SHAPED : flags, lex, h, nonAscii);
     i = dot ? j + 1 : j;
   }
 }
 
-/** Hashes the lower-case form of text[s, e) (and, for non-ASCII words, its folded key) and looks it up. */
-function wordToken(t: Tok, text: string, s: number, e: number, flags: number, lex: Lexicon): void {
-  let h = FNV_OFFSET;
-  let ascii = true;
-  let lower = false; // a lower-case letter after the first
-  for (let i = s; i < e; i++) {
-    const c = text.charCodeAt(i);
-    const lc = lowerUnit(c);
-    if (lc === 0) return slowToken(t, text, s, e, flags, lex);
-    if (lc >= 128) ascii = false;
-    if (i > s && !lower) lower = (c >= 97 && c <= 122) || (c > 127 && isLowerUnit(c));
-    h = Math.imul(h ^ lc, FNV_PRIME);
-  }
-  if (lower && flags & CAP && e - s >= 2) flags |= SHAPED;
+/**
+ * Looks up a word whose lower-case form (one code unit per code unit) hashes to `h`; for a
+ * non-ASCII word also its folded key.
+ */
+function wordToken(
+  t: Tok,
+  text: string,
+  s: number,
+  e: number,
+  flags: number,
+  lex: Lexicon,
+  h: number,
+  nonAscii: boolean,
+): void {
   const len = e - s;
   const id = lex.lookup(text, s, e, h, len, false);
   const m = lex.mask(id);
-  if (ascii) {
+  if (!nonAscii) {
     t.set(text, s, e, flags, m, m, id, h, len);
     return;
   }

@@ -54,6 +54,10 @@ function check(text: string): void {
     expect(t.key).toBe(want.key);
     expect(t.kh).toBe(hashString(want.key));
     expect(t.id === AND).toBe(low === "and");
+    // Name-shaped: capitalised, two or more characters, a lower-case letter after the first.
+    const rest = [...text.slice(t.s + 1, t.e)];
+    const shaped = t.cap && t.e - t.s >= 2 && rest.some((ch) => ch !== ch.toUpperCase());
+    expect({ word: low, shaped: t.shaped }).toEqual({ word: low, shaped });
   });
   buf.release();
 }
@@ -63,6 +67,7 @@ describe("pii tokens: word table lookups", () => {
     check("The Straße and STRASSE, Müller MULLER müller. İstanbul ISTANBUL ΣΟΦΊΑ Σοφία σοφία ΌΣΟΣ");
     check("Jørgen JORGEN Zoë ZOE Ζωή ΖΩΉ Иван ИВАН Łódź LODZ S.A. O'Neil O’Neil's Dvořák ǅemal Ǆemal");
     check("Æsir AESIR Çelik ÇELIK ß SS ﬁ Oğuz OĞUZ Ögon ÖGON the\nand 42 and's");
+    check("ABC's Abc's Anna’s JOHN's O'Neil's x's Ab.Cd-Ef");
   });
 
   it("match string lookups on random text", () => {
