@@ -43,6 +43,8 @@ export interface Engine {
   prepare(text: string): PreparedText;
   /** Prepares `text` and runs the selected detectors. */
   scan(text: string, options?: ScanOptions): Finding[];
+  /** Ids of the built detectors that can report any of these categories. */
+  detectorsFor(categories: readonly string[]): string[];
   /** Runs the selected detectors on an already prepared text. */
   scanPrepared(prepared: PreparedText, options?: ScanOptions): Finding[];
 }
@@ -158,6 +160,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   return {
     detectors: [...built.keys()],
+    detectorsFor: (categories) =>
+      [...built.entries()]
+        .filter(([, d]) => d.categories.some((c) => categories.includes(c)))
+        .map(([id]) => id),
     prepare: preparer,
     scan: (text, scanOptions = {}) => {
       // Validate the selection before doing any work.

@@ -1,7 +1,14 @@
 import RE2 from "re2";
 import type { AllowEntryConfig, PolicyConfig, PolicyRuleConfig } from "../config/sections/policy.js";
 import { stricter, STRICTNESS } from "./strictness.js";
-import type { Decision, DirectedFinding, FindingOutcome, PolicyAction, PolicySubject } from "./types.js";
+import type {
+  Decision,
+  DirectedFinding,
+  Direction,
+  FindingOutcome,
+  PolicyAction,
+  PolicySubject,
+} from "./types.js";
 
 interface CompiledAllow {
   label: string;
@@ -27,6 +34,8 @@ export interface PolicySet {
    * ranges and scan again, so an allowed phrase is no evidence while the rest of the text still is.
    */
   allowedRanges(subject: PolicySubject, text: string, now?: number): AllowedRange[];
+  /** Categories some applicable rule acts on in this direction (enforced or monitored). */
+  categoriesFor(subject: PolicySubject, direction: Direction): string[];
   /** Allow-list entries past their expiry (reported by `config check` and at start-up). */
   expired(now?: number): string[];
 }
@@ -139,6 +148,16 @@ export function compilePolicies(configs: readonly PolicyConfig[]): PolicySet {
   return {
     policies: configs,
     applicable: (subject) => compiled.filter((p) => matches(p.config, subject)).map((p) => p.config),
+    categoriesFor(subject, direction) {
+      const categories = new Set<string>();
+      for (const policy of compiled) {
+        if (!matches(policy.config, subject)) continue;
+        for (const rule of policy.config.rules) {
+          if (rule.directions.includes(direction) && rule.action !== "allow") categories.add(rule.category);
+        }
+      }
+      return [...categories];
+    },
     allowedRanges(subject, text, now = Date.now()) {
       const ranges: AllowedRange[] = [];
       let lowered: string | undefined;

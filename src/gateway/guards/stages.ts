@@ -156,8 +156,16 @@ export function outputGuardStage({ engine, policies }: GuardOptions): ResponseSt
       const guard = ctx.guard;
       if (!guard) return undefined;
       const canaries = guard.canary ? [guard.canary] : [];
+      // Only the detectors whose categories a policy acts on in answers: each streamed word is
+      // judged, so running the injection classifier or name recognition here for nothing would
+      // cost more than the rest of the gateway together.
+      const categories = policies.categoriesFor(guard.subject, "output");
+      if (guard.canary && !categories.includes("system_prompt_leak")) categories.push("system_prompt_leak");
+      const detectors = engine.detectorsFor(categories);
+      if (detectors.length === 0) return undefined;
       const scanOptions = {
         context: "output" as const,
+        detectors,
         ...(guard.systemPrompt ? { systemPrompt: guard.systemPrompt } : {}),
         canaries,
       };
@@ -171,10 +179,19 @@ export function outputGuardStage({ engine, policies }: GuardOptions): ResponseSt
           for (const outcome of decision.outcomes) ctx.findings.push(eventFinding(outcome));
           if (decision.monitorOnly) ctx.decision.monitorOnly = true;
           ctx.decision.reasons.push(...decision.reasons);
-          if (decision.action === "block") {
+          // A policy that asked for a canary blocks any answer containing it, rule or no rule.
+          const canaryLeak = guard.canary !== undefined && findings.some((f) => f.kind === "canary_token");
+          if (canaryLeak && decision.action !== "block")
+            ctx.decision.reasons.push("canary token in the answer");
+          if (decision.action === "block" || canaryLeak) {
             ctx.decision.action = "block";
             return {
-              block: new GatewayError("PCX_OUTPUT_BLOCKED", blockMessage(decision.outcomes, "answer")),
+              block: new GatewayError(
+                "PCX_OUTPUT_BLOCKED",
+                decision.action === "block"
+                  ? blockMessage(decision.outcomes, "answer")
+                  : "Blocked by policy: system_prompt_leak (canary_token) in the answer.",
+              ),
               redact: [],
             };
           }

@@ -92,6 +92,8 @@ async function* streamBody(api: ApiKind, reply: DemoReply, signal: AbortSignal):
   for (let i = 0; i < tokens.length; i++) {
     if (failAfterTokens !== undefined && i >= failAfterTokens) throw new DemoStreamFailure();
     if (tokenDelayMs > 0) await sleep(tokenDelayMs, undefined, { signal });
+    // Even without a delay, let timers and other requests in now and then, as a network would.
+    else if (i % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
     if (signal.aborted) return;
     yield frames.token(tokens[i]!);
   }
