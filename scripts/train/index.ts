@@ -15,7 +15,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInjectionDetector } from "../../src/detect/injection/index.js";
+import { createInjectionDetector, MIN_CLASSIFIER_CHARS } from "../../src/detect/injection/index.js";
 import { createPreparer } from "../../src/detect/unicode/index.js";
 import { logitOf, type ModelJson } from "../../src/detect/injection/model.js";
 import {
@@ -194,7 +194,7 @@ function toJson(
     };
   };
   return {
-    format: "portcullis-injection-v1",
+    format: "portcullis-injection-v2",
     featureBits: FEATURE_BITS,
     heads: {
       prompt_injection: head(t.inj, "prompt_injection"),
@@ -670,7 +670,7 @@ Classifier layer of the prompt-injection / jailbreak detector (\`src/detect/inje
   that the classifier leaves unflagged both as a whole and with its quoted stretches masked (its own
   words), is a quotation or a discussion of an attack and is reported as an \`info\` note that does not
   flag; rules marked \`noFusion\` (forged chat-template tokens) are exempt (\`src/detect/injection/quotes.ts\`).
-  Held-out effect: ${r.fusion}.
+  Held-out effect: ${r.fusion}. Texts with fewer than ${MIN_CLASSIFIER_CHARS} visible characters are left to the rules.
 - **Thresholds** (probability; ≤ 1% FPR on benign calibration data, out-of-fold):
   prompt: injection ${r.thresholds.prompt.prompt_injection}, jailbreak ${r.thresholds.prompt.jailbreak};
   document: injection ${r.thresholds.document.prompt_injection}, jailbreak ${r.thresholds.document.jailbreak}.

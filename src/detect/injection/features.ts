@@ -197,34 +197,32 @@ export function extractFeatures(
   }
   if (!prevSpace) fb[m++] = 32;
 
-  // Pass 2: character 3-, 4- and 5-grams ending at each position.
+  // Pass 2: character 3-, 4- and 5-grams ending at each position. Each character is mixed once;
+  // an n-gram is the XOR of its characters' mixes rotated by position, so the 4-gram extends the
+  // 3-gram and the 5-gram the 4-gram (one multiply per character instead of twelve), and the
+  // finaliser decorrelates the three orders.
   const s3 = SEED_CHAR[3]!;
   const s4 = SEED_CHAR[4]!;
   const s5 = SEED_CHAR[5]!;
-  for (let i = 2; i < m; i++) {
-    const c1 = fb[i]!;
-    const c2 = fb[i - 1]!;
-    const c3 = fb[i - 2]!;
-    let h = Math.imul(s3 ^ c3, FNV_PRIME);
-    h = Math.imul(h ^ c2, FNV_PRIME);
-    h = Math.imul(h ^ c1, FNV_PRIME);
-    out[n++] = finalize(h);
-    if (i >= 3) {
-      const c4 = fb[i - 3]!;
-      let g = Math.imul(s4 ^ c4, FNV_PRIME);
-      g = Math.imul(g ^ c3, FNV_PRIME);
-      g = Math.imul(g ^ c2, FNV_PRIME);
-      g = Math.imul(g ^ c1, FNV_PRIME);
-      out[n++] = finalize(g);
-      if (i >= 4) {
-        let f = Math.imul(s5 ^ fb[i - 4]!, FNV_PRIME);
-        f = Math.imul(f ^ c4, FNV_PRIME);
-        f = Math.imul(f ^ c3, FNV_PRIME);
-        f = Math.imul(f ^ c2, FNV_PRIME);
-        f = Math.imul(f ^ c1, FNV_PRIME);
-        out[n++] = finalize(f);
+  let g1 = 0;
+  let g2 = 0;
+  let g3 = 0;
+  let g4 = 0;
+  for (let i = 0; i < m; i++) {
+    const g0 = Math.imul(fb[i]! + 0x9e37, 0x85ebca6b);
+    if (i >= 2) {
+      const h3 = ((g2 << 10) | (g2 >>> 22)) ^ ((g1 << 5) | (g1 >>> 27)) ^ g0;
+      out[n++] = finalize(h3 ^ s3);
+      if (i >= 3) {
+        const h4 = ((g3 << 15) | (g3 >>> 17)) ^ h3;
+        out[n++] = finalize(h4 ^ s4);
+        if (i >= 4) out[n++] = finalize(((g4 << 20) | (g4 >>> 12)) ^ h4 ^ s5);
       }
     }
+    g4 = g3;
+    g3 = g2;
+    g2 = g1;
+    g1 = g0;
   }
   const nChar = n;
 

@@ -78,6 +78,18 @@ interface Thresholds {
   document: Record<InjectionCategory, number>;
 }
 
+/** Fewest non-space characters a text needs before the classifier reads it. */
+export const MIN_CLASSIFIER_CHARS = 8;
+
+function visibleChars(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length && n < MIN_CLASSIFIER_CHARS; i++) {
+    const c = text.charCodeAt(i);
+    if (!(c === 32 || (c >= 9 && c <= 13) || c === 0xa0)) n++;
+  }
+  return n;
+}
+
 function severityOf(score: number): Severity {
   if (score >= 0.9) return "high";
   if (score >= 0.75) return "medium";
@@ -180,7 +192,9 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
     if (!model) return undefined;
     const cut = view.text.length > opts.maxClassifierChars;
     const text = cut ? view.text.slice(0, opts.maxClassifierChars) : view.text;
-    if (text.trim().length === 0) return undefined;
+    // A handful of characters carries too little evidence for an n-gram model ("ab" once scored
+    // 0.73): such texts are left to the rules.
+    if (visibleChars(text) < MIN_CLASSIFIER_CHARS) return undefined;
     const lower = cut ? lowerView.slice(0, opts.maxClassifierChars) : lowerView;
     const codec = codecOf(view);
     const th = context === "document" ? thresholds.document : thresholds.prompt;

@@ -31,7 +31,8 @@ export interface HeadJson {
 }
 
 export interface ModelJson {
-  format: "portcullis-injection-v1";
+  /** v2: character n-grams hashed by rotation of per-character mixes (features.ts, pass 2). */
+  format: "portcullis-injection-v2";
   featureBits: number;
   heads: Record<HeadName, HeadJson>;
   /** Probability thresholds per context and category, chosen at ≤ 1% FPR on benign calibration data. */
@@ -95,7 +96,7 @@ export function defaultModelPath(): string {
 }
 
 export function parseModel(json: ModelJson): LoadedModel {
-  if (json.format !== "portcullis-injection-v1")
+  if (json.format !== "portcullis-injection-v2")
     throw new Error(`unknown injection model format "${String(json.format)}"`);
   if (json.featureBits !== FEATURE_BITS) {
     throw new Error(`injection model uses ${json.featureBits} feature bits, the code ${FEATURE_BITS}`);

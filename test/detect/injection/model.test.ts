@@ -15,7 +15,7 @@ function constantModel(bias: number, clusters?: ModelJson["clusters"]): ModelJso
   const zeros = Buffer.alloc(1 << FEATURE_BITS).toString("base64");
   const head = { bias, scale: 1, weights: zeros, calibration: { a: 1, b: 0 } };
   return {
-    format: "portcullis-injection-v1",
+    format: "portcullis-injection-v2",
     featureBits: FEATURE_BITS,
     heads: { prompt_injection: head, jailbreak: head, document: head },
     thresholds: {
