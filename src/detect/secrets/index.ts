@@ -123,41 +123,49 @@ export function createSecretsDetector(options: SecretsOptions = {}, tuning: Secr
   );
 
   /**
-   * The matches of a rule in `text`, as `re.exec` in a loop from 0 would give them (at most
-   * MAX_MATCHES). `at` lists where the rule's leading literals start (long texts only).
+   * The matches of a rule in `text`, one per call, as `re.exec` in a loop from 0 would give them
+   * (at most MAX_MATCHES, then null). `at` lists where the rule's leading literals start (long
+   * texts only).
    */
-  function* matches(
+  function matcher(
     c: Compiled,
     text: string,
     at: readonly number[] | undefined,
-  ): Generator<RegExpExecArray> {
+  ): () => RegExpExecArray | null {
+    let count = 0;
     if (at === undefined || c.sticky === undefined) {
       const re = c.re;
       re.lastIndex = 0;
-      let guard = 0;
-      for (let m = re.exec(text); m !== null && guard < MAX_MATCHES; m = re.exec(text), guard++) {
-        if (m[0].length === 0) {
+      return () => {
+        for (;;) {
+          if (count >= MAX_MATCHES) return null;
+          const m = re.exec(text);
+          if (m === null) return null;
+          count++;
+          if (m[0].length > 0) return m;
           re.lastIndex++;
-          continue;
         }
-        yield m;
-      }
-      return;
+      };
     }
     // Positions without a leading literal cannot start a match, so trying the sticky pattern at
     // each literal in order finds what the scan finds (a match holding a literal is never empty).
     const sticky = c.sticky;
+    let k = 0;
     let from = 0;
-    let count = 0;
-    for (const p of at) {
-      if (p < from) continue;
-      sticky.lastIndex = p;
-      const m = sticky.exec(text);
-      if (m === null) continue;
-      yield m;
-      from = p + m[0].length;
-      if (++count >= MAX_MATCHES) return;
-    }
+    return () => {
+      if (count >= MAX_MATCHES) return null;
+      while (k < at.length) {
+        const p = at[k++] as number;
+        if (p < from) continue;
+        sticky.lastIndex = p;
+        const m = sticky.exec(text);
+        if (m === null) continue;
+        from = p + m[0].length;
+        count++;
+        return m;
+      }
+      return null;
+    };
   }
 
   // Keyword prefilter: one RE2 Set pass (a DFA over all keywords) says which keywords occur;
@@ -193,7 +201,8 @@ export function createSecretsDetector(options: SecretsOptions = {}, tuning: Secr
         anchored === undefined || anchored.over.has(ri)
           ? undefined
           : (anchored.found.get(ri) ?? NO_POSITIONS);
-      for (const m of matches(c, text, at)) {
+      const next = matcher(c, text, at);
+      for (let m = next(); m !== null; m = next()) {
         let start: number;
         let end: number;
         let score = rule.score ?? 0.9;
