@@ -895,7 +895,96 @@ export function generatePromptRows(pools: SynthPools, seed: number, scale = 1): 
     add(rng.pick(p.benign), "benign", "ml_lookalike");
   }
   generateExtraPromptRows(pools, seed + 7, add, scale);
+  generateOperationalRows(pools, seed + 11, add, scale);
   return rows;
+}
+
+/**
+ * Matched benign family for the "Quick test: …" and "This is a test …" pretexts of the attack
+ * families: the short operational messages people send through a gateway every day — smoke tests,
+ * pings, numbered sample requests — which otherwise read to the model as the start of an attack.
+ * Built compositionally from independent parts, with its own random stream so the other families
+ * are generated exactly as before.
+ */
+function generateOperationalRows(
+  pools: SynthPools,
+  seed: number,
+  add: (text: string, label: SynthLabel, family: string) => void,
+  scale: number,
+): void {
+  const rng = new Rng(seed);
+  const openers = [
+    "Test",
+    "Quick test",
+    "Testing",
+    "This is a test",
+    "Just a test message",
+    "Test message",
+    "Ping",
+    "Checking",
+    "Sanity check",
+    "Smoke test",
+    "Hello, testing",
+    "Trying this out",
+    "Test run",
+    "Load test",
+  ];
+  const what = [
+    "",
+    " from the staging environment",
+    " of the new integration",
+    " after the deploy",
+    " for the support bot",
+    " via the gateway",
+    " with the new API key",
+    " from my laptop",
+    " of the webhook",
+    " for the monitoring dashboard",
+  ];
+  const asks = [
+    "",
+    ".",
+    "!",
+    " - please ignore.",
+    " Please reply with OK.",
+    " Can you hear me?",
+    " Does this work?",
+    " Reply with a short greeting.",
+    " What is 2+2?",
+    " Say hi back.",
+  ];
+  const nouns = [
+    "outage",
+    "siem",
+    "test",
+    "demo",
+    "load",
+    "smoke",
+    "retry",
+    "queue",
+    "status",
+    "health",
+    "sample",
+    "integration",
+    "audit",
+    "billing",
+    "latency",
+    "canary release",
+    "warm-up",
+    "batch",
+  ];
+  const kinds = ["message", "request", "prompt", "event", "ping", "call", "check", "job"];
+  const n = Math.round(700 * scale);
+  for (let i = 0; i < n; i++) {
+    const r = rng.next();
+    let text: string;
+    if (r < 0.4) text = `${rng.pick(openers)}${rng.pick(what)}${rng.pick(asks)}`;
+    else if (r < 0.7) text = `${rng.pick(nouns)} ${rng.pick(kinds)} ${rng.int(1000)}`;
+    else if (r < 0.85)
+      text = `${rng.pick(["Quick test: ", "Test: ", "Testing: ", "Just checking: "])}${rng.pick(pools.benign)}`;
+    else text = `${rng.pick(kinds)} ${1 + rng.int(50)} of the ${rng.pick(nouns)} run`;
+    add(rng.chance(0.3) ? text.toLowerCase() : text, "benign", "operational_messages");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -90,6 +90,25 @@ function visibleChars(text: string): number {
   return n;
 }
 
+/**
+ * Texts of fewer words than this carry little evidence for an n-gram model ("test message" once
+ * scored 0.93): the classifier must then be near certain, and the rules do the rest.
+ */
+export const SHORT_TEXT_WORDS = 4;
+export const SHORT_TEXT_THRESHOLD = 0.97;
+
+function fewWords(text: string): boolean {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const wordChar = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c > 127;
+    if (wordChar && !inWord && ++words >= SHORT_TEXT_WORDS) return false;
+    inWord = wordChar;
+  }
+  return true;
+}
+
 function severityOf(score: number): Severity {
   if (score >= 0.9) return "high";
   if (score >= 0.75) return "medium";
@@ -223,13 +242,16 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
       });
     };
 
+    const short = fewWords(text);
+    const need = (category: InjectionCategory) =>
+      short ? Math.max(th[category], SHORT_TEXT_THRESHOLD) : th[category];
     const clusters = model.clusters;
     const f = extractFeatures(text, lower, 0, text.length, clusters);
     const jb = model.heads.jailbreak;
     promptLogits(model, f.buffer, f.nChar, f.nWord, f.nShape, logits);
     const pJb = calibrated(jb, logits[1]!);
     if (context === "document") {
-      if (pJb >= th.jailbreak)
+      if (pJb >= need("jailbreak"))
         emit("jailbreak", jb, pJb, 0, text.length, "jailbreak classifier (whole document)");
       const doc = model.heads.document;
       const seg = segmentText(text, segBuf);
@@ -255,9 +277,9 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
     }
     const inj = model.heads.prompt_injection;
     const pInj = calibrated(inj, logits[0]!);
-    if (pInj >= th.prompt_injection)
+    if (pInj >= need("prompt_injection"))
       emit("prompt_injection", inj, pInj, 0, text.length, "injection classifier");
-    if (pJb >= th.jailbreak) emit("jailbreak", jb, pJb, 0, text.length, "jailbreak classifier");
+    if (pJb >= need("jailbreak")) emit("jailbreak", jb, pJb, 0, text.length, "jailbreak classifier");
     return { pInj, pJb };
   }
 
