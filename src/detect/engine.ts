@@ -154,7 +154,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   const scanPrepared = (prepared: PreparedText, scanOptions: ScanOptions = {}): Finding[] => {
     const findings: Finding[] = [];
-    for (const d of select(scanOptions.detectors)) findings.push(...d.scan(prepared, scanOptions));
+    // A loop, not push(...found): a long document can have more findings than a call takes
+    // arguments (RangeError: Maximum call stack size exceeded).
+    for (const d of select(scanOptions.detectors))
+      for (const f of d.scan(prepared, scanOptions)) findings.push(f);
     return sortFindings(dedupe(findings));
   };
 

@@ -164,6 +164,16 @@ describe("engine: adversarial inputs return in bounded time", () => {
   });
 });
 
+describe("engine: many findings", () => {
+  it("returns more findings than a function call takes arguments", () => {
+    // Found before: `push(...found)` threw "Maximum call stack size exceeded" here.
+    const text = "x@y.io ".repeat(200_000);
+    const found = createEngine({ detectors: ["pii"] }).scan(text, { context: "document" });
+    expect(found.length).toBe(200_000);
+    expect(found[199_999]!.span).toEqual([text.length - 7, text.length - 1]);
+  });
+});
+
 describe("engine: properties", () => {
   const engine = createEngine();
   const piece = fc.constantFrom(

@@ -153,7 +153,7 @@ function resolve(hits: Hit[]): Hit[] {
         )
           kept.push(h);
       }
-      out.push(...kept.sort((a, b) => a.start - b.start));
+      for (const h of kept.sort((a, b) => a.start - b.start)) out.push(h);
     }
     i = j;
   }

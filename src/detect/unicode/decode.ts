@@ -134,7 +134,8 @@ function collectSignals(text: string, minLength: number): Signals {
     }
     const letter = cls & LETTER_BITS;
     if (letter !== 0) {
-      if (wordLen < 7) code = code * 32 + letter;
+      // Only words of two to six letters are looked up, and six letters fit a small integer.
+      if (wordLen < 6) code = code * 32 + letter;
       // An ASCII run glued to a non-ASCII letter is a piece of a word ("ng" of "dụng"), not a word.
       if (wordLen++ === 0) tainted = i > 0 && text.charCodeAt(i - 1) >= 0x80;
       if (prevLeet && leetHints.length < MAX_CANDIDATES) leetHints.push(i);
@@ -147,7 +148,7 @@ function collectSignals(text: string, minLength: number): Signals {
         if (d >= 128) break;
         const next = (CLS[d] as number) & LETTER_BITS;
         if (next === 0) break;
-        if (wordLen < 7) code = code * 32 + next;
+        if (wordLen < 6) code = code * 32 + next;
         wordLen++;
         i++;
       }

@@ -108,7 +108,7 @@ export function languageSignal(text: string): { words: number; hits: number } {
   for (let i = 0; i <= n; i++) {
     const c = i < n ? text.charCodeAt(i) | 0x20 : 0;
     if (c >= 0x61 && c <= 0x7a) {
-      if (len < 7) code = code * 32 + (c - 96);
+      if (len < 6) code = code * 32 + (c - 96); // only words of two to six letters are looked up
       len++;
     } else if (len > 0) {
       words++;
