@@ -189,12 +189,14 @@ export function createSecretsDetector(options: SecretsOptions = {}, tuning: Secr
     for (const ki of prefilter.match(text)) for (const ri of byKeyword.get(ki) ?? []) active.add(ri);
     if (active.size === 0) return [];
     const hits: RawHit[] = [];
-    // In a long text, where each rule's leading literals start (one pass for all rules).
+    const order = [...active].sort((a, b) => a - b);
+    // In a long text, where each rule's leading literals start (one pass for all rules), when
+    // some rule that runs has such literals.
     const anchored =
-      text.length >= anchoredMinLength
+      text.length >= anchoredMinLength && order.some((ri) => compiled[ri]!.sticky !== undefined)
         ? literalIndex.positions(text, text.length * anchorsPerChar)
         : undefined;
-    for (const ri of [...active].sort((a, b) => a - b)) {
+    for (const ri of order) {
       const c = compiled[ri]!;
       const rule = c.rule;
       const at =
