@@ -203,5 +203,40 @@ export function buildProgram(): Command {
       process.exitCode = await policyExplain(opts);
     });
 
+  const manifest = program
+    .command("manifest")
+    .description("sign a folder's files and verify them (DSSE + in-toto, docs/scanning.md)");
+  manifest
+    .command("keygen")
+    .description("make an Ed25519 key pair: PREFIX.key (private, 0600) and PREFIX.pub")
+    .option("--out <prefix>", "file name prefix", "portcullis-manifest")
+    .addOption(format())
+    .action(async (opts) => {
+      const { manifestKeygen } = await import("./commands/manifest/index.js");
+      process.exitCode = await manifestKeygen(opts);
+    });
+  manifest
+    .command("create <dir>")
+    .description("hash every file of DIR (skipping .git) and write a signed manifest")
+    .requiredOption("--key <file>", "Ed25519 private key (PKCS#8 PEM, from manifest keygen)")
+    .option("--out <file>", "where to write the manifest", "manifest.json")
+    .option("--allow-symlinks", "follow symbolic links to files inside DIR instead of refusing them")
+    .addOption(format())
+    .action(async (dir: string, opts) => {
+      const { manifestCreate } = await import("./commands/manifest/index.js");
+      process.exitCode = await manifestCreate({ dir, ...opts });
+    });
+  manifest
+    .command("verify <dir>")
+    .description("exit 0 only if the signature is valid and DIR holds exactly the signed files")
+    .requiredOption("--manifest <file>", "the manifest (DSSE envelope)")
+    .requiredOption("--pubkey <file>", "the signer's Ed25519 public key (PEM)")
+    .option("--allow-symlinks", "follow symbolic links to files inside DIR instead of refusing them")
+    .addOption(format())
+    .action(async (dir: string, opts) => {
+      const { manifestVerify } = await import("./commands/manifest/index.js");
+      process.exitCode = await manifestVerify({ dir, ...opts });
+    });
+
   return program;
 }
