@@ -70,7 +70,12 @@ audit:
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ ok: true, origin: "e2e.example/audit", uncovered: 0 });
-    expect(report.external.verified).toBeGreaterThanOrEqual(2);
+    // How many checkpoints the cadence signs depends on how the worker's batches fall (one batch
+    // can carry all events on a loaded machine); what must hold is that every exported one verifies
+    // and the last covers the whole log.
+    expect(report.external.verified).toBeGreaterThanOrEqual(1);
+    expect(report.external.verified).toBe(report.external.checked);
+    expect(report.external.largest_size).toBe(report.size);
 
     // Every event the store holds is in the audit log, in full, admin actions included.
     const audit = new Database(join(gateway.dataDir, "audit.db"), { readonly: true });
