@@ -1,6 +1,6 @@
 /**
  * The part of autocannon's programmatic API the benchmark uses (autocannon ships no types, and
- * @types/autocannon would be one more dev dependency for six fields).
+ * @types/autocannon would be one more dev dependency for a handful of fields).
  */
 declare module "autocannon" {
   interface Histogram {
@@ -13,11 +13,20 @@ declare module "autocannon" {
     p99: number;
   }
 
+  interface Request {
+    method?: "GET" | "POST";
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  }
+
   interface Options {
     url: string;
     method?: "GET" | "POST";
     headers?: Record<string, string>;
     body?: string | Buffer;
+    /** A sequence each connection loops over; `setupRequest` rebuilds a request before every send. */
+    requests?: (Request & { setupRequest?: (request: Request) => Request })[];
     connections?: number;
     /** Seconds. */
     duration?: number;

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { isMain } from "./is-main.js";
+import { ANSWER, answerChunks, MODEL } from "./workload.js";
 
 /**
  * A stand-in for an OpenAI-compatible provider that answers every POST with the same chat
@@ -27,9 +28,9 @@ export interface MockUpstream {
   close(): Promise<void>;
 }
 
-const MODEL = "bench-chat";
-const WORDS = ["Port", "cullis", " stands", " between", " the", " client", " and", " the", " model", "."];
-const USAGE = { prompt_tokens: 256, completion_tokens: WORDS.length, total_tokens: 256 + WORDS.length };
+/** The answer (realistic prose, see workload.ts) and its stream deltas. */
+const CHUNKS = answerChunks();
+const USAGE = { prompt_tokens: 256, completion_tokens: 150, total_tokens: 406 };
 
 /** The non-streamed answer, serialised once: the mock never runs JSON.stringify per request. */
 const COMPLETION = Buffer.from(
@@ -41,7 +42,7 @@ const COMPLETION = Buffer.from(
     choices: [
       {
         index: 0,
-        message: { role: "assistant", content: WORDS.join("") },
+        message: { role: "assistant", content: ANSWER },
         finish_reason: "stop",
         logprobs: null,
       },
@@ -61,10 +62,10 @@ function chunk(delta: Record<string, unknown>, finishReason: string | null): str
   return `data: ${JSON.stringify(json)}\n\n`;
 }
 
-/** The streamed answer as SSE events (OpenAI's shape: role, one delta per word, finish, [DONE]). */
+/** The streamed answer as SSE events (OpenAI's shape: role, a few words per delta, finish, [DONE]). */
 const STREAM_EVENTS = [
   chunk({ role: "assistant", content: "" }, null),
-  ...WORDS.map((word) => chunk({ content: word }, null)),
+  ...CHUNKS.map((text) => chunk({ content: text }, null)),
   chunk({}, "stop"),
 ];
 const USAGE_EVENT = `data: ${JSON.stringify({

@@ -47,8 +47,9 @@ async function metric(origin: string, name: string): Promise<number> {
 
 /**
  * Starts `portcullis serve` as its own process, as an operator would, with a temporary data dir
- * and a config whose only model is served by the mock. No guards are configured: this measures the
- * gateway's fixed cost (auth, validation, routing, relay, metrics, one security event per request).
+ * and a config whose only model is served by the mock. Without `guards` it measures the gateway's
+ * fixed cost (auth, validation, routing, relay, metrics, one security event per request); with
+ * `guards` the guards are on and no policy is configured, so the shipped default policy applies.
  */
 export async function startPortcullis(
   mockOrigin: string,
@@ -65,9 +66,14 @@ export async function startPortcullis(
       `  mock: { type: openai, baseUrl: "${mockOrigin}/v1", apiKey: "env:MOCK_KEY" }`,
       "models:",
       `  - { name: ${MODEL}, provider: mock }`,
+      // The limits stay on (every request is counted and checked) but far above the load: one
+      // bench key sends 1,000 req/s, which the per-key defaults (6,000 req/min, 64 in flight,
+      // 4 M tokens/min) rightly refuse. The benchmark measures their cost, not their refusals.
+      "limits:",
+      "  key: { requestsPerMinute: 1000000000000, tokensPerMinute: 1000000000000, maxConcurrent: 1000000 }",
       // Warnings only: a log line per request would measure pino, not the gateway.
       "logging: { level: warn }",
-      // Guards are on by default; path (b) measures the gateway without them.
+      // Guards are on by default; path (b) turns them off, path (d) keeps them with the default policy.
       `guards: { enabled: ${options.guards === true} }`,
       "",
     ].join("\n"),
@@ -108,13 +114,22 @@ export async function startPortcullis(
     output: child.output,
     droppedEvents: () => metric(origin, "portcullis_events_dropped_total"),
     async settle() {
-      // After a saturation run the store is still writing queued events; measuring the next phase
-      // while it does would charge that backlog to the wrong figure.
+      // After a phase the gateway may still be working: writing queued security events, or
+      // finishing requests the load generator abandoned when the path could not keep up. Measuring
+      // the next path meanwhile would charge that backlog to the wrong figure, so wait until the
+      // event queue is empty and the request counter has stopped moving.
       const deadline = Date.now() + 30_000;
-      while ((await metric(origin, "portcullis_event_queue_depth")) > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
+      let last = -1;
+      while (Date.now() < deadline) {
+        const [depth, handled] = await Promise.all([
+          metric(origin, "portcullis_event_queue_depth"),
+          metric(origin, "portcullis_requests_total"),
+        ]);
+        if (depth === 0 && handled === last) break;
+        last = handled;
+        await new Promise((resolve) => setTimeout(resolve, 250));
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, 300));
     },
     async stop() {
       await child.stop();

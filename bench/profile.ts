@@ -18,21 +18,30 @@ export interface ProfileRun {
  */
 export async function profileGateway(
   mockOrigin: string,
-  options: { durationS: number; warmupS: number; connections: number; log: (line: string) => void },
+  options: {
+    durationS: number;
+    warmupS: number;
+    connections: number;
+    guards: boolean;
+    log: (line: string) => void;
+  },
 ): Promise<ProfileRun> {
   const dir = mkdtempSync(join(tmpdir(), "portcullis-bench-prof-"));
   try {
-    const gateway = await startPortcullis(mockOrigin, { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", dir] });
+    const gateway = await startPortcullis(mockOrigin, {
+      nodeArgs: ["--cpu-prof", "--cpu-prof-dir", dir],
+      guards: options.guards,
+    });
     let saturation: SaturationResult;
     try {
       const target: Target = {
-        id: "b",
-        label: "Portcullis (profiled)",
+        id: options.guards ? "d" : "b",
+        label: `Portcullis${options.guards ? " with the default guards" : ""} (profiled)`,
         origin: gateway.origin,
         headers: requestHeaders(gateway.apiKey),
       };
       options.log(
-        `profile: warm-up ${options.warmupS} s, then ${options.durationS} s at saturation under --cpu-prof`,
+        `profile (${target.id}): warm-up ${options.warmupS} s, then ${options.durationS} s at saturation under --cpu-prof`,
       );
       await saturate(target, options.warmupS, options.connections);
       saturation = await saturate(target, options.durationS, options.connections);

@@ -1,5 +1,5 @@
 import autocannon from "autocannon";
-import { CHAT_PATH, chatBody, type Target } from "./workload.js";
+import { CHAT_PATH, chatBody, type PromptId, type Target } from "./workload.js";
 
 export interface SaturationResult {
   /** Mean completed requests per second over the run. */
@@ -16,16 +16,24 @@ export interface SaturationResult {
 /**
  * Closed-loop saturation with autocannon: `connections` clients each send their next request as
  * soon as the previous answer arrives, so the figure is the most the path can serve while the
- * load generator shares the same cores.
+ * load generator shares the same cores. Every request carries a prompt of its own (request
+ * numbers from `firstRequest` on), as in the fixed-rate runs.
  */
-export function saturate(target: Target, durationS: number, connections: number): Promise<SaturationResult> {
+export function saturate(
+  target: Target,
+  durationS: number,
+  connections: number,
+  prompt: PromptId = "1k",
+  firstRequest = 0,
+): Promise<SaturationResult> {
+  let next = firstRequest;
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url: target.origin + CHAT_PATH,
         method: "POST",
         headers: target.headers,
-        body: chatBody(false),
+        requests: [{ setupRequest: (request) => ({ ...request, body: chatBody(prompt, false, next++) }) }],
         connections,
         duration: durationS,
         timeout: 10,
