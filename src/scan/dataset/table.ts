@@ -1,0 +1,137 @@
+/**
+ * Per-feature, per-label document counts in bounded memory. Counts live in one typed-array arena
+ * (`stride` = labels + 1, slot 0 the total); when the table is full, the rarest entries are
+ * dropped (lossy counting, Manku & Motwani 2002): every entry remembers `floor`, the most it can
+ * have been under-counted by, so reported counts are exact lower bounds and any feature seen in
+ * more than `floor` rows survives.
+ */
+
+export class FeatureTable {
+  private readonly index = new Map<number, number>();
+  private counts: Uint32Array;
+  private floors: Uint32Array;
+  private names: string[] = [];
+  private tags: number[] = [];
+  private keys: number[] = [];
+  private free: number[] = [];
+  /** Largest count a dropped entry had: no feature above it was ever dropped. */
+  floor = 0;
+  readonly stride: number;
+
+  constructor(
+    readonly labels: number,
+    readonly capacity: number,
+  ) {
+    this.stride = labels + 1;
+    this.counts = new Uint32Array(Math.min(capacity, 4096) * this.stride);
+    this.floors = new Uint32Array(Math.min(capacity, 4096));
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /**
+   * Adds one row with `label` (or -1 for none) to feature `key`; `name` is called on insert only;
+   * `tag` is a small number the caller uses to tell kinds of features apart.
+   */
+  add(key: number, label: number, tag: number, name: () => string): void {
+    let slot = this.index.get(key);
+    if (slot === undefined) {
+      if (this.index.size >= this.capacity) this.prune();
+      slot = this.free.pop() ?? this.keys.length;
+      if ((slot + 1) * this.stride > this.counts.length) this.grow();
+      this.index.set(key, slot);
+      this.keys[slot] = key;
+      this.names[slot] = name();
+      this.tags[slot] = tag;
+      this.floors[slot] = this.floor;
+      this.counts.fill(0, slot * this.stride, (slot + 1) * this.stride);
+    }
+    const base = slot * this.stride;
+    (this.counts[base] as number)++;
+    if (label >= 0) this.counts[base + 1 + label]! += 1;
+  }
+
+  private grow(): void {
+    const slots = Math.min(this.capacity + 1, Math.max(4096, (this.counts.length / this.stride) * 2));
+    const counts = new Uint32Array(slots * this.stride);
+    counts.set(this.counts);
+    this.counts = counts;
+    const floors = new Uint32Array(slots);
+    floors.set(this.floors);
+    this.floors = floors;
+  }
+
+  /** Drops entries at the lowest counts until a quarter of the capacity is free. */
+  private prune(): void {
+    const target = Math.floor(this.capacity * 0.75);
+    while (this.index.size > target) {
+      this.floor++;
+      for (const [key, slot] of this.index) {
+        if ((this.counts[slot * this.stride] as number) + (this.floors[slot] as number) <= this.floor) {
+          this.index.delete(key);
+          this.free.push(slot);
+          this.names[slot] = "";
+        }
+      }
+    }
+  }
+
+  slotOf(key: number): number | undefined {
+    return this.index.get(key);
+  }
+
+  total(slot: number): number {
+    return this.counts[slot * this.stride] as number;
+  }
+
+  count(slot: number, label: number): number {
+    return this.counts[slot * this.stride + 1 + label] as number;
+  }
+
+  name(slot: number): string {
+    return this.names[slot] as string;
+  }
+
+  keyOf(slot: number): number {
+    return this.keys[slot] as number;
+  }
+
+  tag(slot: number): number {
+    return this.tags[slot] as number;
+  }
+
+  *slots(): Generator<number> {
+    for (const slot of this.index.values()) yield slot;
+  }
+}
+
+/** A bounded counter of keys (LSH buckets); pruning drops the rarest, so counts are lower bounds. */
+export class KeyCounter {
+  private readonly map = new Map<number, number>();
+  floor = 0;
+  constructor(readonly capacity: number) {}
+
+  add(key: number): void {
+    const c = this.map.get(key);
+    if (c !== undefined) {
+      this.map.set(key, c + 1);
+      return;
+    }
+    if (this.map.size >= this.capacity) this.prune();
+    this.map.set(key, 1);
+  }
+
+  get(key: number): number {
+    return this.map.get(key) ?? 0;
+  }
+
+  private prune(): void {
+    const target = Math.floor(this.capacity * 0.75);
+    while (this.map.size > target) {
+      this.floor++;
+      for (const [key, c] of this.map) if (c <= this.floor) this.map.delete(key);
+    }
+  }
+}
