@@ -59,4 +59,34 @@ export interface SecurityEvent {
   payload_ref?: string | null;
   /** Free-form, non-secret details (admin actions: the target key id, the change). */
   details?: Record<string, unknown>;
+  /** Shape of the request for behaviour analytics (docs/analytics.md); never its text. */
+  request_features?: RequestFeatures;
+}
+
+/**
+ * What behaviour analytics needs to know about a request, computed in the gateway at request time
+ * (src/gateway/features.ts) so that no prompt text is ever put on the bus: sizes, sampling
+ * parameters, and two one-way fingerprints of the last user turn. `minhash` is a MinHash signature
+ * of the turn's word bigrams (near-duplicate and novelty tests); `template_hash` hashes its leading
+ * instruction with digits, quoted spans and capitalised words masked, so "What is the capital of
+ * France?" and "… of Peru?" share one template.
+ */
+export interface RequestFeatures {
+  /** UTF-16 units of text in the whole request (system, history and the last turn). */
+  prompt_chars: number;
+  /** A cheap token estimate of the same text (chars / 4, rounded up). */
+  prompt_tokens_est: number;
+  /** Messages in the conversation (1 for completions and embeddings). */
+  messages: number;
+  max_tokens: number | null;
+  temperature: number | null;
+  logprobs: boolean;
+  top_logprobs: number | null;
+  /** Completions asked for (`n`), 1 when absent. */
+  n: number;
+  stream: boolean;
+  /** MinHash signature (unsigned 32-bit values) of the last user turn; empty when it has no words. */
+  minhash: number[];
+  /** Unsigned 32-bit hash of the masked leading instruction of the last user turn; 0 when empty. */
+  template_hash: number;
 }

@@ -1,5 +1,6 @@
 import type { SecurityEvent } from "../events/index.js";
 import { uuidv7 } from "../events/index.js";
+import { requestFeatures } from "./features.js";
 import type { RequestContext } from "./stages/types.js";
 
 export interface RequestOutcome {
@@ -68,6 +69,8 @@ export function requestEvent(ctx: RequestContext, outcome: RequestOutcome): Secu
     },
     ...(outcome.errorCode ? { error_code: outcome.errorCode } : {}),
     payload_ref: null,
+    // Shape and one-way fingerprints for behaviour analytics, never text (src/gateway/features.ts).
+    ...(ctx.body.model !== undefined ? { request_features: requestFeatures(ctx.body, ctx.stream) } : {}),
   };
 }
 
