@@ -14,10 +14,12 @@ import { EventBus } from "../events/index.js";
 import { createGateway, KeyService, type Gateway } from "../gateway/index.js";
 import { limitsStage } from "../gateway/stages/limits.js";
 import { createLimiter } from "../limits/index.js";
+import { PolicyOverrides } from "../policy/index.js";
 import { createSiemSubscribers } from "../siem/index.js";
 import { openSqliteStore, openStore, type Store, type StoreOptions } from "../store/index.js";
 import { ensureDataDir, loadServerSecret, sqliteFile } from "./data-dir.js";
 import { buildGuardStages } from "./guards.js";
+import { startIncidents } from "./incidents.js";
 import { bootstrapAdminKey } from "./keys.js";
 import { createLogger } from "./logger.js";
 import { createPayloadLogging, withPayloadCapture } from "./payloads.js";
@@ -130,6 +132,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     resolveSecret: (ref, where) => resolveSecret(ref, loaded.baseDir, where),
     report: (err, what) => logger.error({ err, what }, "limits store failure"),
   });
+  // Run-time policy overrides for incident response's `require_policy` (docs/incidents.md).
+  const policyOverrides = config.guards.enabled ? new PolicyOverrides() : undefined;
   const gateway = await createGateway({
     config,
     baseDir: loaded.baseDir,
@@ -139,12 +143,26 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     serverSecret,
     payloads: payloads.recorder,
     stages: withPayloadCapture(
-      { ...buildGuardStages(config, logger), limits: await limitsStage(limiter, config.models) },
+      {
+        ...buildGuardStages(config, logger, policyOverrides),
+        limits: await limitsStage(limiter, config.models),
+      },
       payloads,
     ),
   });
   await bootstrapAdminKey(gateway.runtime.keyService, logger, env.PORTCULLIS_ADMIN_KEY);
   await gateway.runtime.keys.refresh(true);
+  // Incident response (docs/incidents.md): a bus subscriber with the gateway's levers.
+  const incidents = await startIncidents({
+    loaded,
+    dataDir,
+    store,
+    bus,
+    runtime: gateway.runtime,
+    limiter,
+    ...(policyOverrides ? { policyOverrides } : {}),
+    logger,
+  });
 
   await gateway.app.listen({ host: config.server.host, port: config.server.port });
   const address = gateway.app.server.address() as AddressInfo;
@@ -169,6 +187,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         const flushed = await bus.drain(config.server.shutdownGraceMs);
         if (!flushed)
           logger.error({ pending: bus.stats() }, "shutdown: some security events could not be flushed");
+        await incidents?.close();
         await bus.close(0);
         await Promise.all(siem.map((exporter) => exporter.close()));
         await audit?.close(); // signs the closing checkpoint

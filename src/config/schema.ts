@@ -1,10 +1,12 @@
 import { z } from "zod";
-import { limitsSectionSchema } from "./sections/limits.js";
+import { analyticsSectionSchema, ANALYTICS_DEFAULTS } from "./sections/analytics.js";
 import { auditSectionSchema, AUDIT_DEFAULTS } from "./sections/audit.js";
-import { secretRef } from "./secret-ref.js";
 import { guardsSectionSchema } from "./sections/guards.js";
+import { incidentsSectionSchema } from "./sections/incidents.js";
 import { policySchema } from "./sections/policy.js";
+import { limitsSectionSchema } from "./sections/limits.js";
 import { payloadsSectionSchema, PAYLOADS_DEFAULTS } from "./sections/payloads.js";
+import { secretRef } from "./secret-ref.js";
 import { siemSectionSchema } from "./sections/siem.js";
 import { storeSectionSchema } from "./sections/store.js";
 
@@ -164,16 +166,20 @@ export const configSchema = z
     audit: auditSectionSchema.default(AUDIT_DEFAULTS),
     /** Payload logging: off by default, always encrypted when on (docs/encryption.md). */
     payloads: payloadsSectionSchema.default(PAYLOADS_DEFAULTS),
+    /** SIEM exporters (docs/siem.md). */
+    siem: siemSectionSchema.default({ exporters: [] }),
+    /** Rate limits, token budgets, concurrency and overload protection (docs/configuration.md). */
+    limits: limitsSectionSchema.default(limitsSectionSchema.parse({})),
+    /** Incident rules, playbooks and automated response (docs/incidents.md). */
+    incidents: incidentsSectionSchema.prefault({}),
+    /** Behaviour analytics: model extraction, scraping, insider misuse, key sharing (docs/analytics.md). */
+    analytics: analyticsSectionSchema.default(ANALYTICS_DEFAULTS),
     /** Inbound and outbound inspection. */
     guards: guardsSectionSchema.default({ enabled: true }),
     /** Policies as code (docs/policies.md); the shipped default policy applies when there are none. */
     policies: z.array(policySchema).default([]),
     /** A folder of policy files (*.yaml), added to `policies`; `*.test.yaml` files hold policy tests. */
     policyDir: z.string().optional(),
-    /** SIEM exporters (docs/siem.md). */
-    siem: siemSectionSchema.default({ exporters: [] }),
-    /** Rate limits, token budgets, concurrency and overload protection (docs/configuration.md). */
-    limits: limitsSectionSchema.default(limitsSectionSchema.parse({})),
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), providerSchema),
     models: z.array(modelSchema).min(1),
   })

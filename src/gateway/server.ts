@@ -17,6 +17,9 @@ import { createMetrics } from "./metrics.js";
 import { createModelRouter } from "./models.js";
 import { createProvider, type Provider } from "./providers/index.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerFeedbackRoutes } from "./routes/feedback.js";
+import { registerIncidentRoutes } from "./routes/incidents.js";
+import { registerConfigRoutes } from "./routes/config.js";
 import { createOverloadGuard } from "./overload.js";
 import { modelHandler } from "./routes/model-api.js";
 import { registerOpsRoutes } from "./routes/ops.js";
@@ -246,6 +249,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.post("/v1/messages", modelHandler(runtime, "anthropic.messages", "anthropic"));
   registerOpsRoutes(app, runtime);
   registerAdminRoutes(app, runtime);
+  registerIncidentRoutes(app, runtime);
+  registerFeedbackRoutes(app, runtime);
+  registerConfigRoutes(app, runtime);
 
   return {
     app,

@@ -1,4 +1,4 @@
-import type { LimitsSection } from "../config/sections/limits.js";
+import type { LimitOverride, LimitsSection } from "../config/sections/limits.js";
 import { Lru } from "./lru.js";
 import { MemoryStore, type Clock } from "./memory-store.js";
 import { RedisStore } from "./redis-store.js";
@@ -20,6 +20,8 @@ export { formatDuration, retryAfterSeconds } from "./format.js";
  */
 export class Limiter {
   private readonly plans: Lru<Plan>;
+  /** Run-time tightenings per key (incident response's `throttle`); few, so a plain map. */
+  private readonly tighter = new Map<string, LimitOverride>();
 
   constructor(
     readonly config: LimitsSection,
@@ -33,9 +35,19 @@ export class Limiter {
     const cached = this.plans.get(keyId);
     // A key moved to another team (admin API) gets a new plan.
     if (cached !== undefined && cached.team === team) return cached;
-    const plan = buildPlan(this.config, keyId, team);
+    const plan = buildPlan(this.config, keyId, team, this.tighter.get(keyId));
     this.plans.set(keyId, plan);
     return plan;
+  }
+
+  /**
+   * Tightens one key's limits at run time, on top of its configured ones (a smaller amount wins, a
+   * larger one is ignored); undefined lifts it. Takes effect from the key's next request.
+   */
+  tighten(keyId: string, limits: LimitOverride | undefined): void {
+    if (limits) this.tighter.set(keyId, limits);
+    else this.tighter.delete(keyId);
+    this.plans.delete(keyId);
   }
 
   /**

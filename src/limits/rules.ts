@@ -101,9 +101,22 @@ function subjectRules(values: Resolved, subject: string, tag: string, out: Rule[
   }
 }
 
-/** Resolves the configuration into the rules for one key of one team. */
-export function buildPlan(config: LimitsSection, keyId: string, team: string): Plan {
-  const key = merge(config.key, config.keys[keyId]);
+/**
+ * Run-time limits only ever tighten: each given amount replaces the configured one when smaller (or
+ * when the configured one is off). Incident response's `throttle` uses this.
+ */
+function tighten(base: Resolved, tighter: LimitOverride | undefined): Resolved {
+  if (!tighter) return base;
+  const out = { ...base };
+  for (const [name, value] of Object.entries(tighter) as [keyof Resolved, number | null | undefined][]) {
+    if (typeof value === "number") out[name] = Math.min(out[name] ?? Infinity, value);
+  }
+  return out;
+}
+
+/** Resolves the configuration into the rules for one key of one team (with a run-time tightening). */
+export function buildPlan(config: LimitsSection, keyId: string, team: string, tighter?: LimitOverride): Plan {
+  const key = tighten(merge(config.key, config.keys[keyId]), tighter);
   const teamValues = merge(config.team, config.teams[team]);
   const rules: Rule[] = [];
   const tag = hashTag(team);

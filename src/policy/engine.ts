@@ -1,5 +1,6 @@
 import RE2 from "re2";
 import type { AllowEntryConfig, PolicyConfig, PolicyRuleConfig } from "../config/sections/policy.js";
+import type { PolicyOverrides } from "./overrides.js";
 import { stricter, STRICTNESS } from "./strictness.js";
 import type {
   Decision,
@@ -79,7 +80,7 @@ function compileAllow(policy: string, index: number, entry: AllowEntryConfig): C
   };
 }
 
-function matches(policy: PolicyConfig, subject: PolicySubject): boolean {
+function matchesSubject(policy: PolicyConfig, subject: PolicySubject): boolean {
   const { teams, keys, models } = policy.match;
   return (
     (!teams?.length || teams.includes(subject.team)) &&
@@ -139,11 +140,16 @@ function allowedBy(
  * caller contributes its rules; for each finding the strictest enforced rule decides, and monitor
  * rules record what they would have done.
  */
-export function compilePolicies(configs: readonly PolicyConfig[]): PolicySet {
+export function compilePolicies(configs: readonly PolicyConfig[], overrides?: PolicyOverrides): PolicySet {
   const compiled: CompiledPolicy[] = configs.map((config) => ({
     config,
     allows: config.allow.map((entry, i) => compileAllow(config.name, i, entry)),
   }));
+  // A policy applies when its match selects the caller, or when a run-time override requires it.
+  const matches = overrides
+    ? (policy: PolicyConfig, subject: PolicySubject) =>
+        matchesSubject(policy, subject) || overrides.requires(subject.keyId, policy.name)
+    : matchesSubject;
 
   return {
     policies: configs,

@@ -2,6 +2,7 @@ import pg from "pg";
 import type { SecurityEvent } from "../../events/index.js";
 import type { EventPage, EventQuery, KeyPatch, KeyRecord, Store } from "../types.js";
 import { migrate, quoteIdent } from "./migrate.js";
+import { openPostgresIncidents } from "./incidents.js";
 import { openPostgresPayloads } from "./payloads.js";
 
 export interface PostgresStoreOptions {
@@ -115,6 +116,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     kind: "postgres",
     payloads: openPostgresPayloads(pool, transaction),
+    incidents: openPostgresIncidents(pool, transaction),
 
     async insertKey(record) {
       await pool.query(

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import type { SecurityEvent } from "../../events/index.js";
 import type { EventPage, EventQuery, KeyPatch, KeyRecord, Store } from "../types.js";
+import { openSqliteIncidents } from "./incidents.js";
 import { openSqlitePayloads } from "./payloads.js";
 
 const SCHEMA = `
@@ -76,6 +77,7 @@ export function openSqliteStore(file: string): Store {
   db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA);
   const payloads = openSqlitePayloads(db);
+  const incidents = openSqliteIncidents(db);
 
   const insertKey = db.prepare(
     `INSERT INTO keys (id, name, team, role, models, status, hash, prefix, created_at, updated_at, expires_at)
@@ -112,6 +114,7 @@ export function openSqliteStore(file: string): Store {
   return {
     kind: "sqlite",
     payloads,
+    incidents,
     async insertKey(record) {
       writeKey(record);
     },
