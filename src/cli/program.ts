@@ -109,6 +109,24 @@ export function buildProgram(): Command {
       const { auditProof } = await import("./commands/audit/index.js");
       process.exitCode = await auditProof(opts);
     });
+  audit
+    .command("config [file]")
+    .description("check a configuration (and a running gateway) against the posture rules (docs/posture.md)")
+    .option("--server <url>", "also audit a running gateway: its effective settings, keys, CORS and /metrics")
+    .option("--admin-key <key>", "admin key for --server (default: $PORTCULLIS_ADMIN_KEY)")
+    .option("--data-dir <dir>", "data directory the gateway runs with (default: the configuration's dataDir)")
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json", "sarif"]).default("text"),
+    )
+    .addOption(
+      new Option("--fail-on <severity>", "exit 1 when a finding at or above this severity exists")
+        .choices(["critical", "high", "medium", "low", "info", "none"])
+        .default("high"),
+    )
+    .action(async (file: string | undefined, opts) => {
+      const { auditConfig } = await import("./commands/audit-config/index.js");
+      process.exitCode = await auditConfig({ ...opts, ...(file ? { file } : {}) });
+    });
 
   const crypto = program
     .command("crypto")
@@ -236,6 +254,107 @@ export function buildProgram(): Command {
     .action(async (dir: string, opts) => {
       const { manifestVerify } = await import("./commands/manifest/index.js");
       process.exitCode = await manifestVerify({ dir, ...opts });
+    });
+
+  // `scan` groups the offline scanners (docs/scanning.md); whichever scanner is declared first creates it.
+  const scan =
+    program.commands.find((c) => c.name() === "scan") ??
+    program
+      .command("scan")
+      .description("offline scanners for models, datasets and manifests (docs/scanning.md)");
+  scan
+    .command("model <paths...>")
+    .description("parse model files, archives and folders (never load them): exit 0 clean, 1 malicious")
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json", "sarif"]).default("text"),
+    )
+    .option("--strict", "also fail (exit 1) on suspicious and invalid files")
+    .action(async (paths: string[], opts) => {
+      const { scanModel } = await import("./commands/scan-model/index.js");
+      process.exitCode = await scanModel({ paths, ...opts });
+    });
+
+  program
+    .command("replay <trace>")
+    .description(
+      "run the behaviour analytics over a recorded JSONL trace, without a server (docs/analytics.md)",
+    )
+    .option("--no-guards", "do not run the guards on the prompts (no findings reach the analytics)")
+    .option("--config <file>", "take the analytics settings and policies from this configuration file")
+    .option("--stats", "print events, identities, time and peak memory to standard error")
+    .addOption(format())
+    .action(async (trace: string, opts) => {
+      const { replay } = await import("./commands/replay/index.js");
+      process.exitCode = await replay({ trace, ...opts });
+    });
+  program
+    .command("simulate")
+    .description("write a labelled synthetic traffic trace (JSONL) for replay, benign and attackers")
+    .option("--hours <n>", "hours of traffic", "48")
+    .option("--seed <n>", "random seed (the same seed writes the same trace)", "1")
+    .option("--users <n>", "office chat users; the other populations scale with it", "30")
+    .option("--start <time>", "ISO-8601 start of the trace", "2025-03-03T00:00:00Z")
+    .option("--benign-only", "leave the attackers out")
+    .action(async (opts) => {
+      const { simulate } = await import("./commands/simulate/index.js");
+      process.exitCode = await simulate(opts);
+    });
+
+  const redteam = program
+    .command("redteam")
+    .description("attack an LLM endpoint with suites of probes (docs/redteam.md)");
+  redteam
+    .command("run")
+    .description("run attack suites against a model or an application: exit 0 none succeeded, 1 some did")
+    .option("--target <url>", "OpenAI-compatible or Anthropic endpoint (base URL or full endpoint)")
+    .option("--model <model>", "model to attack")
+    .addOption(
+      new Option("--target-type <type>", "API of the target (auto: /messages is Anthropic, else OpenAI)")
+        .choices(["auto", "openai", "anthropic", "http"])
+        .default("auto"),
+    )
+    .option("--request-template <file>", "YAML request template for your own application's HTTP endpoint")
+    .option("--suite <names...>", "suite names or YAML files (default: every shipped suite but demo)")
+    .option(
+      "--transforms <list>",
+      "transforms for every probe: base64, leetspeak, homoglyphs, zero-width, tags, translate[-xx], all, none",
+    )
+    .addOption(
+      new Option("--format <format>", "what to print on stdout")
+        .choices(["text", "json", "junit", "sarif", "html"])
+        .default("text"),
+    )
+    .option("--out <dir>", "write report.html, report.json, junit.xml, report.sarif and the run state here")
+    .option("--api-key-env <name>", "environment variable holding the target's key", "OPENAI_API_KEY")
+    .option("--system-prompt <file>", "system prompt template ({{canary}}, {{customer}}, {{secret}})")
+    .option("--no-system-prompt", "send no system prompt (the application has its own)")
+    .option("--canary <value>", "a canary you planted in your application's system prompt")
+    .addOption(
+      new Option("--document-via <how>", "how retrieved documents reach the model")
+        .choices(["tool", "inline"])
+        .default("tool"),
+    )
+    .option("--concurrency <n>", "requests in flight at once", "4")
+    .option("--rate <r>", "requests per second at most")
+    .option("--timeout <ms>", "per-request timeout in milliseconds", "60000")
+    .option("--resume", "skip the cases the run state in --out already has")
+    .option(
+      "--compare-direct <url>",
+      "also run against the model directly and report what the target stopped",
+    )
+    .option("--compare-model <model>", "model name for --compare-direct (default: --model)")
+    .option("--compare-api-key-env <name>", "environment variable holding the direct endpoint's key")
+    .option("--judge-url <url>", "OpenAI-compatible endpoint of an optional LLM judge")
+    .option("--judge-model <model>", "model of the LLM judge")
+    .option("--judge-api-key-env <name>", "environment variable holding the LLM judge's key")
+    .addOption(
+      new Option("--fail-on <severity>", "exit 1 when an attack at or above this severity succeeded")
+        .choices(["low", "medium", "high", "critical"])
+        .default("low"),
+    )
+    .action(async (opts) => {
+      const { redteamRun } = await import("./commands/redteam/index.js");
+      process.exitCode = await redteamRun(opts);
     });
 
   return program;

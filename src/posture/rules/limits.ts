@@ -1,0 +1,120 @@
+import type { Config } from "../../config/index.js";
+import type { LimitOverride } from "../../config/sections/limits.js";
+import { isLoopbackHost } from "../net.js";
+import type { PostureRule, RuleHit } from "../types.js";
+
+/** The limits that bound consumption; the prompt and completion caps bound one request only. */
+const BOUNDING = [
+  "requestsPerSecond",
+  "requestsPerMinute",
+  "tokensPerMinute",
+  "tokensPerDay",
+  "tokensPerMonth",
+  "maxConcurrent",
+] as const;
+
+type Limits = Partial<Record<(typeof BOUNDING)[number], number | null>>;
+
+function bounded(limits: Limits): boolean {
+  return BOUNDING.some((name) => limits[name] !== null && limits[name] !== undefined);
+}
+
+function merged(defaults: Limits, override: LimitOverride | undefined): Limits {
+  return { ...defaults, ...(override ?? {}) };
+}
+
+/** Teams the configuration (and, with --server, the key list) names. */
+function knownTeams(config: Config, keyTeams: readonly string[]): string[] {
+  const teams = new Set<string>([
+    ...Object.keys(config.limits.teams),
+    ...Object.keys(config.payloads.teams),
+    ...config.policies.flatMap((p) => p.match.teams ?? []),
+    ...keyTeams,
+  ]);
+  return [...teams].sort();
+}
+
+export const teamWithoutLimits: PostureRule = {
+  id: "team-without-limits",
+  title: "No limits on a team",
+  severity: "medium",
+  why:
+    "Per-key limits stop one runaway key; a team that can mint keys (or whose keys all leak together) " +
+    "can still spend without bound. Team aggregates are off unless configured (OWASP LLM10, unbounded consumption).",
+  fix:
+    "Set a budget or rate for every team's aggregate in limits.team (e.g. tokensPerDay, requestsPerMinute), " +
+    "and per team in limits.teams.<team> where it differs; never null them all out for a team.",
+  refs: ["OWASP LLM10:2025", "CWE-770"],
+  check(input) {
+    const { limits } = input.config;
+    const keyTeams = (input.server?.keys ?? [])
+      .filter((k) => k.status === "active" && k.role === "user")
+      .map((k) => k.team);
+    const unlimited = knownTeams(input.config, keyTeams).filter(
+      (team) => !bounded(merged(limits.team, limits.teams[team])),
+    );
+    if (!bounded(limits.team)) {
+      const named = unlimited.length ? ` (teams seen: ${unlimited.join(", ")})` : "";
+      return [
+        {
+          message: `limits.team sets no rate, budget or concurrency limit: every team without its own limits is unlimited as a whole${named}`,
+          path: ["limits", "team"],
+        },
+      ];
+    }
+    return unlimited.map((team) => ({
+      message: `limits.teams.${team} switches every limit of the team off`,
+      path: ["limits", "teams", team],
+    }));
+  },
+};
+
+export const keyLimitsOff: PostureRule = {
+  id: "key-limits-off",
+  title: "Keys without any limit",
+  severity: "high",
+  why:
+    "A key with no rate, token or concurrency limit can be used (or stolen and used) to run up the " +
+    "provider bill, to starve every other client, or to extract the model by sheer volume.",
+  fix:
+    "Keep at least requestsPerMinute, tokensPerMinute and maxConcurrent in limits.key (the defaults set " +
+    "them); override per key in limits.keys.<id> with higher values rather than null.",
+  refs: ["OWASP LLM10:2025", "MITRE ATLAS AML.T0029", "CWE-770"],
+  check(input) {
+    const { limits } = input.config;
+    const hits: RuleHit[] = [];
+    if (!bounded(limits.key)) {
+      hits.push({ message: "limits.key switches every per-key limit off", path: ["limits", "key"] });
+    }
+    for (const [id, override] of Object.entries(limits.keys)) {
+      if (bounded(limits.key) && !bounded(merged(limits.key, override))) {
+        hits.push({
+          message: `limits.keys.${id} switches every limit of that key off`,
+          path: ["limits", "keys", id],
+        });
+      }
+    }
+    return hits;
+  },
+};
+
+export const unauthenticatedUnlimited: PostureRule = {
+  id: "unauthenticated-unlimited",
+  title: "No limit on requests with a bad key",
+  severity: "low",
+  why:
+    "Requests with a missing or wrong key cost a key lookup each; without the per-IP limit one client " +
+    "can flood the gateway with them, and probe for keys without ever being slowed down.",
+  fix: "Keep limits.unauthenticated.requestsPerMinute set (default 300 per minute per IP).",
+  refs: ["CWE-307", "CWE-770"],
+  check(input) {
+    const { limits, server } = input.config;
+    if (limits.unauthenticated.requestsPerMinute !== null || isLoopbackHost(server.host)) return [];
+    return [
+      {
+        message: `limits.unauthenticated.requestsPerMinute is null while server.host is ${server.host}`,
+        path: ["limits", "unauthenticated", "requestsPerMinute"],
+      },
+    ];
+  },
+};
