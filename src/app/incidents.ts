@@ -69,6 +69,7 @@ export async function startIncidents(wiring: IncidentWiring): Promise<Incidents 
           return record;
         },
         getKey: (id) => store.getKey(id),
+        version: () => store.keysVersion(),
       },
       limits: { tighten: (keyId, limits) => wiring.limiter.tighten(keyId, limits) },
       ...(wiring.policyOverrides

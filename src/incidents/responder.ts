@@ -70,6 +70,11 @@ interface DedupState {
 }
 
 const LIST_MAX = { reasons: 20, eventIds: 50, requestIds: 50, rules: 20 } as const;
+/**
+ * Event ids remembered to skip a redelivery: the bus's durable queue can hand over a batch again
+ * after a crash or a retry (src/events/bus.ts), and a rule must not count the same event twice.
+ */
+const SEEN_MAX = 10_000;
 const LASTING = new Set(["suspend_key", "throttle", "require_policy"]);
 
 function appendBounded(list: readonly string[], more: readonly string[], max: number): string[] {
@@ -85,16 +90,27 @@ const describeActor = (actor: Actor) => `${actor.keyName} (${actor.keyId})`;
 
 export class Responder {
   private readonly recent = new Map<string, DedupState>();
+  private readonly seen = new Set<string>();
   /** Lasting actions in force, from the store (id → action). */
   private active = new Map<string, ResponseActionRecord>();
   private version = -1;
   private readonly pending = new Set<Promise<unknown>>();
   private readonly clock: () => number;
   private readonly maxTracked: number;
+  private lastIdTime = 0;
 
   constructor(private readonly options: ResponderOptions) {
     this.clock = options.clock ?? Date.now;
     this.maxTracked = options.maxTracked ?? 100_000;
+  }
+
+  /**
+   * A UUIDv7 later than every one this responder made before: notes and actions are listed in id
+   * order, and several are written within one millisecond (an incident opened, then its actions).
+   */
+  private nextId(): string {
+    this.lastIdTime = Math.max(this.clock(), this.lastIdTime + 1);
+    return uuidv7(this.lastIdTime);
   }
 
   private get store(): IncidentStore {
@@ -111,7 +127,10 @@ export class Responder {
   /** One bus batch. A failure on one trigger is logged and the rest go on. */
   async handle(batch: readonly SecurityEvent[]): Promise<void> {
     for (const event of batch) {
-      if (!this.relevant(event)) continue;
+      if (!this.relevant(event) || this.seen.has(event.id)) continue;
+      this.seen.add(event.id);
+      // A Set iterates in insertion order: the oldest id goes first.
+      if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.values().next().value!);
       for (const trigger of this.options.rules.observe(event)) {
         try {
           await this.respond(trigger);
@@ -227,7 +246,7 @@ export class Responder {
   private async openIncident(trigger: Trigger, severity: IncidentSeverity): Promise<IncidentRecord> {
     const now = this.clock();
     const incident: IncidentRecord = {
-      id: uuidv7(now),
+      id: this.nextId(),
       type: trigger.rule.type,
       ruleId: trigger.rule.id,
       title: `${trigger.rule.description} — key ${trigger.keyName ?? trigger.keyId}`.slice(0, 300),
@@ -364,7 +383,7 @@ export class Responder {
     const now = this.clock();
     const { type, ...settings } = action;
     const record: ResponseActionRecord = {
-      id: uuidv7(now),
+      id: this.nextId(),
       incidentId: incident?.id ?? null,
       type,
       keyId: trigger.keyId,
@@ -493,8 +512,9 @@ export class Responder {
       this.active = new Map(rows.filter((a) => a.type !== "suspend_key").map((a) => [a.id, a]));
       for (const keyId of new Set([...before, ...rows.map((a) => a.keyId)])) this.apply(keyId);
       this.version = version;
-      // Suspensions are kept in the store only: they need no local state, only their expiry.
-      this.suspensions = rows.filter((a) => a.type === "suspend_key" && a.expiresAt !== null);
+      // Suspensions are kept in the store only: they need no local state, only their end.
+      this.suspensions = rows.filter((a) => a.type === "suspend_key");
+      this.keysVersion = -1;
     }
     const now = this.clock();
     for (const action of [...this.active.values(), ...this.suspensions]) {
@@ -502,9 +522,50 @@ export class Responder {
         await this.end(action.id, "expired", undefined, null);
       }
     }
+    await this.reconcileSuspensions();
   }
 
   private suspensions: ResponseActionRecord[] = [];
+  private keysVersion = -1;
+
+  /**
+   * A suspension a person ended by hand (`portcullis keys resume`, the admin API) is no longer in
+   * force: recorded as superseded, so it does not show as active for ever. Looked at only when the
+   * keys changed, and only for suspensions whose key was already suspended by the responder
+   * (`key_updated_at` is written after that), so one still being carried out is never touched.
+   */
+  private async reconcileSuspensions(): Promise<void> {
+    const { keys } = this.options.effects;
+    if (this.suspensions.length === 0 || !keys.version) return;
+    const version = await keys.version();
+    if (version === this.keysVersion) return;
+    this.keysVersion = version;
+    for (const action of [...this.suspensions]) {
+      if (action.params.key_updated_at === undefined) continue;
+      const key = await keys.getKey(action.keyId);
+      if (key?.status === "suspended") continue;
+      const detail = `ended by hand: the key is ${key?.status ?? "gone"}`;
+      const ended = await this.store.updateAction(
+        action.id,
+        { state: "superseded", endedAt: this.clock(), endedBy: null, detail },
+        ["active"],
+      );
+      this.suspensions = this.suspensions.filter((a) => a.id !== action.id);
+      if (!ended) continue;
+      this.options.publish(
+        this.event("response.superseded", "low", {
+          action_id: ended.id,
+          action_type: ended.type,
+          incident_id: ended.incidentId,
+          target_key_id: ended.keyId,
+          state: ended.state,
+          detail,
+        }),
+      );
+      if (ended.incidentId)
+        await this.note(ended.incidentId, "responder", "action", `suspend_key superseded: ${detail}`);
+    }
+  }
 
   /**
    * Ends a lasting action: `expired` by its own time, `reverted` by a person. Of two replicas
@@ -662,7 +723,7 @@ export class Responder {
     text: string,
   ) {
     return this.store.addIncidentNote({
-      id: uuidv7(this.clock()),
+      id: this.nextId(),
       incidentId,
       time: this.clock(),
       author,

@@ -71,6 +71,8 @@ export interface ResponseEffects {
   keys: {
     setStatus(id: string, action: "suspend" | "resume"): Promise<KeyRecord | undefined>;
     getKey(id: string): Promise<KeyRecord | undefined>;
+    /** Changes whenever any key changes (the store's keys version); lets hand-made resumes be noticed. */
+    version?(): Promise<number>;
   };
   /** Tighter limits for one key (undefined lifts them). Absent: `throttle` is refused at start-up. */
   limits?: { tighten(keyId: string, limits: Record<string, number | null | undefined> | undefined): void };

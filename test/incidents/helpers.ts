@@ -156,6 +156,7 @@ export function harness(options: HarnessOptions): Harness {
           return store.updateKey(id, { status: action === "suspend" ? "suspended" : "active" });
         },
         getKey: (id) => store.getKey(id),
+        version: () => store.keysVersion(),
       },
       limits: { tighten: (keyId, limits) => tightened.set(keyId, limits) },
       policies: {

@@ -250,13 +250,26 @@ export function openPostgresIncidents(
         const current = toIncident(rows[0]);
         if (fromStatus && !fromStatus.includes(current.status)) return undefined;
         const next: IncidentRecord = { ...current, ...patch, updatedAt: Date.now() };
-        const v = incidentValues(next);
+        // Only the columns an update may change (a parameter the statement does not use has no type).
         await client.query(
-          `UPDATE incidents SET title = $4, severity = $5, status = $6, last_seen = $10, event_count = $11,
-             updated_at = $13, acknowledged_at = $14, acknowledged_by = $15, resolved_at = $16,
-             resolved_by = $17, data = $18
+          `UPDATE incidents SET title = $2, severity = $3, status = $4, last_seen = $5, event_count = $6,
+             updated_at = $7, acknowledged_at = $8, acknowledged_by = $9, resolved_at = $10,
+             resolved_by = $11, data = $12
            WHERE id = $1`,
-          v,
+          [
+            next.id,
+            clean(next.title),
+            next.severity,
+            next.status,
+            next.lastSeen,
+            next.eventCount,
+            next.updatedAt,
+            next.acknowledgedAt,
+            clean(next.acknowledgedBy),
+            next.resolvedAt,
+            clean(next.resolvedBy),
+            JSON.stringify({ owasp: next.owasp, atlas: next.atlas, evidence: next.evidence }),
+          ],
         );
         return next;
       });
@@ -324,11 +337,17 @@ export function openPostgresIncidents(
         const current = toAction(rows[0]);
         if (fromState && !fromState.includes(current.state)) return undefined;
         const next: ResponseActionRecord = { ...current, ...patch };
-        const v = actionValues(next);
         await client.query(
-          `UPDATE response_actions SET state = $7, ended_at = $10, ended_by = $11, detail = $12, params = $13
+          `UPDATE response_actions SET state = $2, ended_at = $3, ended_by = $4, detail = $5, params = $6
            WHERE id = $1`,
-          v,
+          [
+            next.id,
+            next.state,
+            next.endedAt,
+            clean(next.endedBy),
+            clean(next.detail),
+            JSON.stringify(next.params),
+          ],
         );
         await client.query(BUMP);
         return next;
