@@ -411,3 +411,14 @@ export function writeBenchmarks(file: string, markdown: string): void {
   const prose = (at >= 0 ? existing.slice(0, at) : existing).trimEnd();
   writeFileSync(file, `${prose}\n\n${RESULTS_MARKER}\n\n${markdown.trimEnd()}\n`);
 }
+
+/** BENCHMARKS.md is committed and CI checks its style, so it is left as Prettier would format it. */
+export async function formatMarkdownFile(file: string): Promise<void> {
+  const name: string = "prettier"; // a dev dependency: the bench only runs from a checkout
+  const prettier = (await import(name)) as {
+    format(src: string, opts: Record<string, unknown>): Promise<string>;
+    resolveConfig(file: string): Promise<Record<string, unknown> | null>;
+  };
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(readFileSync(file, "utf8"), { ...config, filepath: file }));
+}

@@ -10,7 +10,7 @@ import { paced, summarisePaced, type PacedSamples } from "./paced.js";
 import { newApiKey, REPO_ROOT, startPortcullis } from "./portcullis.js";
 import { installCleanup, startChild } from "./process-util.js";
 import { profileGateway } from "./profile.js";
-import { renderResults, writeBenchmarks } from "./report.js";
+import { formatMarkdownFile, renderResults, writeBenchmarks } from "./report.js";
 import {
   compare,
   type BenchResult,
@@ -423,6 +423,7 @@ async function main(): Promise<void> {
   if (options.write) {
     const file = join(REPO_ROOT, "BENCHMARKS.md");
     writeBenchmarks(file, markdown);
+    await formatMarkdownFile(file);
     log(`results written to ${file}`);
   }
 }
