@@ -46,6 +46,12 @@ export function secretSites(config: Config): SecretSite[] {
     }
   });
   add(config.audit.export.webhook?.hmacSecret, ["audit", "export", "webhook", "hmacSecret"], "signing");
+  for (const [name, hook] of Object.entries(config.incidents.webhooks)) {
+    add(hook.url, ["incidents", "webhooks", name, "url"], "credential");
+    add(hook.secret, ["incidents", "webhooks", name, "secret"], "signing");
+  }
+  if (config.analytics.state.type === "redis")
+    add(config.analytics.state.url, ["analytics", "state", "url"], "credential");
   if (config.store.type === "postgres") add(config.store.url, ["store", "url"], "credential");
   if (config.limits.store.type === "redis")
     add(config.limits.store.url, ["limits", "store", "url"], "credential");

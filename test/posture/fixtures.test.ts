@@ -1,6 +1,7 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { auditConfig } from "../../src/cli/commands/audit-config/index.js";
 import { loadConfigFile } from "../../src/config/index.js";
 import {
   atOrAbove,
@@ -55,5 +56,57 @@ describe("examples/secure.yaml", () => {
     const sites = secretSites(loaded.config);
     expect(sites.length).toBeGreaterThan(4);
     for (const site of sites) expect(site.ref).toMatch(/^(env|file):/);
+  });
+});
+
+describe("the audit config command", () => {
+  async function run(opts: Parameters<typeof auditConfig>[0]): Promise<{ code: number; out: string }> {
+    let out = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      out += chunk.toString();
+      return true;
+    });
+    try {
+      return { code: await auditConfig(opts), out };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it("passes the shipped secure example (exit 0 with --fail-on medium)", async () => {
+    const { code, out } = await run({ file: SECURE, format: "text", failOn: "medium", env: {} });
+    expect(out).toMatch(/posture score (9[7-9]|100)\/100/);
+    expect(code).toBe(0);
+  });
+
+  it("fails a broken configuration and points SARIF at the offending line", async () => {
+    const file = join(FIXTURES, "tls-off-public-bind", "portcullis.yaml");
+    const { code, out } = await run({ file, format: "sarif", failOn: "high", env: {} });
+    expect(code).toBe(1);
+    const sarif = JSON.parse(out) as {
+      version: string;
+      runs: {
+        tool: { driver: { rules: { id: string }[] } };
+        results: {
+          ruleId: string;
+          level: string;
+          locations: { physicalLocation: { region: { startLine: number } } }[];
+        }[];
+      }[];
+    };
+    expect(sarif.version).toBe("2.1.0");
+    expect(sarif.runs[0]!.tool.driver.rules.map((r) => r.id)).toEqual(RULES.map((r) => r.id));
+    const hit = sarif.runs[0]!.results.find((r) => r.ruleId === "tls-off-public-bind")!;
+    expect(hit.level).toBe("error");
+    const line = readFileSync(file, "utf8").split("\n")[
+      hit.locations[0]!.physicalLocation.region.startLine - 1
+    ];
+    expect(line).toMatch(/^\s*host:/);
+  });
+
+  it("refuses an unknown --fail-on", async () => {
+    await expect(run({ file: SECURE, format: "json", failOn: "severe", env: {} })).rejects.toThrow(
+      /--fail-on/,
+    );
   });
 });

@@ -11,21 +11,42 @@ const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
 /** Maps whose values may be literal credentials (provider headers, OCSF headers, Azure query keys). */
 const LITERAL_MAPS = new Set(["headers", "query"]);
 
-/** `https://user:password@host/` → `https://redacted@host/` (still a valid URL): credentials never leave in a URL. */
+/**
+ * Credentials a URL can carry: `https://user:password@host/` → `https://redacted@host/`, and the
+ * query (`?token=…`, `?sig=…`) → `?redacted`. The result is still a valid URL.
+ */
 function maskUrlCredentials(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1redacted@");
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1redacted@").replace(/\?[^#]*/, "?redacted");
 }
+
+/**
+ * A notification URL written literally (a Slack incoming webhook, say) is a secret in its path:
+ * only its origin is shown.
+ */
+function maskWholeUrl(value: string): string {
+  try {
+    return `${new URL(value).origin}/redacted`;
+  } catch {
+    return REDACTED;
+  }
+}
+
+/** incidents.webhooks.<name>.url */
+const isNotificationUrl = (path: readonly string[]) =>
+  path.length === 4 && path[0] === "incidents" && path[1] === "webhooks" && path[3] === "url";
 
 /**
  * The configuration as the admin API shows it. Secrets are references in the configuration and
  * stay references here (the resolved values live only inside the components that use them); what
  * else could hold a credential is masked: literal header and query values, credentials in URLs,
- * and the arguments of a KEK command (argv may carry a token).
+ * literal notification URLs, and the arguments of a KEK command (argv may carry a token).
  */
-export function redactConfig(value: unknown, parentKey = ""): unknown {
+export function redactConfig(value: unknown, path: readonly string[] = []): unknown {
+  const parentKey = path[path.length - 1] ?? "";
   if (Array.isArray(value)) {
     if (parentKey === "command") return value.map((arg, i) => (i === 0 ? arg : REDACTED));
-    return value.map((item) => redactConfig(item, ""));
+    return value.map((item, i) => redactConfig(item, [...path, String(i)]));
   }
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
@@ -38,12 +59,15 @@ export function redactConfig(value: unknown, parentKey = ""): unknown {
           ]),
         );
       } else {
-        out[key] = redactConfig(child, key);
+        out[key] = redactConfig(child, [...path, key]);
       }
     }
     return out;
   }
-  if (typeof value === "string") return maskUrlCredentials(value);
+  if (typeof value === "string") {
+    if (SECRET_REF.test(value)) return value;
+    return isNotificationUrl(path) ? maskWholeUrl(value) : maskUrlCredentials(value);
+  }
   return value;
 }
 
