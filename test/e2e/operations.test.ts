@@ -90,6 +90,8 @@ describe("operations", () => {
       "json",
     ]);
     expect(created.code).toBe(0);
+    // No gateway saw this change, so it is not in the audit log: the CLI must say so.
+    expect(created.stderr).toContain("not in the audit log");
     const key = JSON.parse(created.stdout) as {
       key: string;
       id: string;
@@ -110,6 +112,7 @@ describe("operations", () => {
       const server = ["--server", gateway.url, "--admin-key", gateway.adminKey, "--format", "json"];
       const remote = await cli(["keys", "create", "--name", "remote", ...server]);
       expect(remote.code).toBe(0);
+      expect(remote.stderr).not.toContain("not in the audit log");
       const remoteKey = JSON.parse(remote.stdout) as { key: string; id: string };
       const chat = { model: "demo-chat", messages: [{ role: "user", content: "hi" }] };
       expect((await post(`${gateway.url}/v1/chat/completions`, remoteKey.key, chat)).status).toBe(200);

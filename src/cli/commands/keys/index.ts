@@ -55,6 +55,17 @@ async function adminApi<T>(target: Target, method: "GET" | "POST", path: string,
   return json as T;
 }
 
+/**
+ * Offline changes go straight into the data directory's database: no gateway is there to put them
+ * on the event bus, so they never reach the audit log. Say so, every time, on stderr.
+ */
+function warnUnaudited(dataDir: string): void {
+  process.stderr.write(
+    `note: changed the keys in ${dataDir} directly; this change is not in the audit log ` +
+      "(use --server URL --admin-key K against the running gateway for an audited change)\n",
+  );
+}
+
 function print(target: Target, json: unknown, text: string): void {
   process.stdout.write(target.format === "json" ? `${JSON.stringify(json)}\n` : `${text}\n`);
 }
@@ -100,6 +111,7 @@ export async function keysCreate(opts: KeysCreateOptions): Promise<number> {
     } finally {
       await local.close();
     }
+    warnUnaudited(opts.dataDir);
   }
   print(opts, created, `${describe(created)}\n\nkey: ${created.key}\n(shown once: store it now)`);
   return EXIT_OK;
@@ -143,6 +155,7 @@ export async function keysSetStatus(opts: KeysSetStatusOptions): Promise<number>
     } finally {
       await local.close();
     }
+    warnUnaudited(opts.dataDir);
   }
   print(opts, key, describe(key));
   return EXIT_OK;
