@@ -4,7 +4,8 @@
  * reads it back and runs only the cases it lacks; a torn last line (the process was killed while
  * writing) is ignored.
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { CaseResult } from "../types.js";
 import { RedteamError } from "../errors.js";
 
@@ -69,6 +70,7 @@ export function openState(
     }
   }
   if (!header) {
+    mkdirSync(dirname(path), { recursive: true });
     header = {
       type: "header",
       version: 1,

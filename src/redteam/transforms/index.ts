@@ -17,7 +17,8 @@ export interface Transform {
   apply(text: string): string | null;
 }
 
-const MARKER = /\[\[[a-z]+(?:=[^\]\n]{0,40})?\]\]/g;
+/** `[[demo:system]]`, `[[demo:long=5000]]`, `[[tag]]`: a name, an optional `:kind`, an optional `=value`. */
+const MARKER = /\[\[[a-z][a-z0-9_-]*(?::[a-z][a-z0-9_-]*)?(?:=[^\]\n]{0,40})?\]\]/g;
 
 /** Splits off `[[…]]` markers: the text without them, and the markers in order. */
 export function splitMarkers(text: string): { body: string; markers: string[] } {
