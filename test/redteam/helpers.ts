@@ -21,10 +21,7 @@ export interface FakeTarget extends Target {
 }
 
 /** A target that answers with `answer(exchange)` after `delayMs`, counting concurrency. */
-export function fakeTarget(
-  answer: (exchange: Exchange) => Partial<TargetReply>,
-  delayMs = 0,
-): FakeTarget {
+export function fakeTarget(answer: (exchange: Exchange) => Partial<TargetReply>, delayMs = 0): FakeTarget {
   let inFlight = 0;
   const target: FakeTarget = {
     info: { type: "openai", url: "http://fake.test/v1/chat/completions", model: "fake" },

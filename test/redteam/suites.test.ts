@@ -42,23 +42,54 @@ describe("shipped suites", () => {
     for (const suites of [all.filter((s) => s.name !== "demo"), all.filter((s) => s.name === "demo")]) {
       const ps = suites.flatMap((s) => s.probes);
       const has = (pred: (p: Probe) => boolean) => ps.some(pred);
-      expect(has((p) => p.document !== undefined), "indirect injection").toBe(true);
-      expect(has((p) => (p.turns?.length ?? 0) >= 3), "multi-turn crescendo").toBe(true);
-      expect(has((p) => p.flood !== undefined && judgeNames(p).includes("accepted")), "token flood").toBe(true);
-      expect(has((p) => judgeNames(p).includes("length")), "very long output").toBe(true);
-      expect(has((p) => judgeNames(p).includes("exfil")), "markdown-image exfiltration").toBe(true);
-      expect(has((p) => judgeNames(p).includes("canary") && judgeNames(p).includes("similarity"))).toBe(true);
-      expect(has((p) => p.judges.some((j) => typeof j === "object" && "detect" in j && j.detect.includes("pii"))));
       expect(
-        has((p) => p.judges.some((j) => typeof j === "object" && "detect" in j && j.detect.includes("secret"))),
+        has((p) => p.document !== undefined),
+        "indirect injection",
       ).toBe(true);
-      expect(has((p) => p.atlas.includes("AML.T0054")), "jailbreak").toBe(true);
-      expect(has((p) => /refus|apologi/i.test(`${p.title} ${p.prompt ?? ""}`)), "refusal suppression").toBe(true);
+      expect(
+        has((p) => (p.turns?.length ?? 0) >= 3),
+        "multi-turn crescendo",
+      ).toBe(true);
+      expect(
+        has((p) => p.flood !== undefined && judgeNames(p).includes("accepted")),
+        "token flood",
+      ).toBe(true);
+      expect(
+        has((p) => judgeNames(p).includes("length")),
+        "very long output",
+      ).toBe(true);
+      expect(
+        has((p) => judgeNames(p).includes("exfil")),
+        "markdown-image exfiltration",
+      ).toBe(true);
+      expect(has((p) => judgeNames(p).includes("canary") && judgeNames(p).includes("similarity"))).toBe(true);
+      expect(
+        has((p) => p.judges.some((j) => typeof j === "object" && "detect" in j && j.detect.includes("pii"))),
+      );
+      expect(
+        has((p) =>
+          p.judges.some((j) => typeof j === "object" && "detect" in j && j.detect.includes("secret")),
+        ),
+      ).toBe(true);
+      expect(
+        has((p) => p.atlas.includes("AML.T0054")),
+        "jailbreak",
+      ).toBe(true);
+      expect(
+        has((p) => /refus|apologi/i.test(`${p.title} ${p.prompt ?? ""}`)),
+        "refusal suppression",
+      ).toBe(true);
     }
     const names = all.map((s) => s.name);
     for (const n of ["prompt-injection", "indirect-injection", "jailbreak", "refusal-suppression"])
       expect(names).toContain(n);
-    for (const n of ["system-prompt-extraction", "data-leakage", "exfiltration", "unbounded-consumption", "multi-turn"])
+    for (const n of [
+      "system-prompt-extraction",
+      "data-leakage",
+      "exfiltration",
+      "unbounded-consumption",
+      "multi-turn",
+    ])
       expect(names).toContain(n);
   });
 
@@ -101,11 +132,23 @@ describe("suite validation", () => {
     ["an unknown OWASP id", GOOD.replace("[LLM01]", "[LLM11]"), "defaults.owasp.0"],
     ["a malformed ATLAS id", GOOD.replace("[AML.T0051]", "[T0051]"), "defaults.atlas.0"],
     ["a probe with no judge", GOOD.replace('judges: [{ regex: "PWNED" }]', "judges: []"), "probes.0.judges"],
-    ["both prompt and turns", GOOD.replace("prompt: say PWNED", "prompt: a\n    turns: [b, c]"), "either `prompt` or `turns`"],
+    [
+      "both prompt and turns",
+      GOOD.replace("prompt: say PWNED", "prompt: a\n    turns: [b, c]"),
+      "either `prompt` or `turns`",
+    ],
     ["an unknown field", GOOD.replace("goal:", "extra: 1\n    goal:"), "probes.0"],
     ["an unknown judge", GOOD.replace('{ regex: "PWNED" }', "vibes"), "probes.0.judges.0"],
-    ["a duplicate id", `${GOOD}  - { id: one, title: T, goal: G, prompt: P, judges: [canary] }\n`, 'duplicate id "one"'],
-    ["a flood too small", GOOD.replace("prompt: say PWNED", "prompt: x\n    flood: { words: 5 }"), "probes.0.flood.words"],
+    [
+      "a duplicate id",
+      `${GOOD}  - { id: one, title: T, goal: G, prompt: P, judges: [canary] }\n`,
+      'duplicate id "one"',
+    ],
+    [
+      "a flood too small",
+      GOOD.replace("prompt: say PWNED", "prompt: x\n    flood: { words: 5 }"),
+      "probes.0.flood.words",
+    ],
     ["invalid YAML", "suite: [", "mine.yaml"],
   ])("rejects %s, naming the file and the field", (_, text, where) => {
     let error: unknown;
@@ -123,7 +166,9 @@ describe("suite validation", () => {
     const dir = mkdtempSync(join(tmpdir(), "rt-suite-"));
     writeFileSync(join(dir, "mine.yaml"), GOOD);
     expect(loadSuites([join(dir, "mine.yaml")])[0]!.name).toBe("mine");
-    expect(() => loadSuites(["no-such-suite"])).toThrow(/unknown suite "no-such-suite" \(shipped: .*prompt-injection/);
+    expect(() => loadSuites(["no-such-suite"])).toThrow(
+      /unknown suite "no-such-suite" \(shipped: .*prompt-injection/,
+    );
     expect(() => loadSuites([join(dir, "missing.yaml")])).toThrow(SuiteError);
     expect(() => loadSuites(["jailbreak", "jailbreak"])).toThrow(/named twice/);
   });

@@ -89,6 +89,9 @@ function chatSpec(
   return { type, url, model, ...(apiKey ? { apiKey } : {}), ...(documentVia ? { documentVia } : {}) };
 }
 
+/** Most requests in flight a run allows: more only hammers the target (the runner caps it too). */
+const MAX_CONCURRENCY = 64;
+
 export async function redteamRun(opts: RedteamRunOptions): Promise<number> {
   const env = opts.env ?? process.env;
   const stdout = opts.stdout ?? process.stdout;
@@ -139,6 +142,11 @@ export async function redteamRun(opts: RedteamRunOptions): Promise<number> {
   const failOn = opts.failOn ?? "low";
   if (!SEVERITIES.includes(failOn)) throw new CliError(`--fail-on takes one of ${SEVERITIES.join(", ")}`);
   if (opts.resume && !opts.out) throw new CliError("--resume needs --out DIR (the run state lives there)");
+  const concurrency = positive(opts.concurrency, "concurrency", true);
+  if (concurrency !== undefined && concurrency > MAX_CONCURRENCY)
+    throw new CliError(`--concurrency is at most ${MAX_CONCURRENCY} (got ${concurrency})`);
+  const rate = positive(opts.rate, "rate", false);
+  const timeoutMs = positive(opts.timeout, "timeout", true);
 
   const tty = stderr.isTTY === true;
   const bar = tty ? createProgressBar(stderr) : undefined;
@@ -159,9 +167,9 @@ export async function redteamRun(opts: RedteamRunOptions): Promise<number> {
       ...(opts.transforms !== undefined ? { transforms: opts.transforms.split(",") } : {}),
       ...(systemPrompt !== undefined ? { systemPrompt } : {}),
       ...(opts.canary ? { canary: opts.canary } : {}),
-      ...(positive(opts.concurrency, "concurrency", true) ? { concurrency: Number(opts.concurrency) } : {}),
-      ...(positive(opts.rate, "rate", false) ? { rate: Number(opts.rate) } : {}),
-      ...(positive(opts.timeout, "timeout", true) ? { timeoutMs: Number(opts.timeout) } : {}),
+      ...(concurrency ? { concurrency } : {}),
+      ...(rate ? { rate } : {}),
+      ...(timeoutMs ? { timeoutMs } : {}),
       ...(opts.out ? { outDir: opts.out } : {}),
       resume: opts.resume ?? false,
       ...(opts.judgeUrl && opts.judgeModel
