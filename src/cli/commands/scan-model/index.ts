@@ -40,6 +40,26 @@ function text(files: FileReport[]): string {
 }
 
 /**
+ * The documented JSON shape and nothing else (docs/scanning.md): scripts compare it exactly, so
+ * internal fields such as the recognised format stay in the text and SARIF outputs.
+ */
+export function jsonReport(files: readonly FileReport[]): { files: JsonFile[] } {
+  return {
+    files: files.map((f) => ({
+      path: f.path,
+      verdict: f.verdict,
+      findings: f.findings.map(({ kind, severity, offset, detail }) => ({ kind, severity, offset, detail })),
+    })),
+  };
+}
+
+interface JsonFile {
+  path: string;
+  verdict: Verdict;
+  findings: { kind: string; severity: string; offset: number; detail: string }[];
+}
+
+/**
  * `portcullis scan model PATH...`: exit 0 when every file is clean, 1 when a file is malicious
  * (or, with --strict, suspicious or invalid), 2 when a path cannot be read.
  */
@@ -52,7 +72,7 @@ export async function scanModel(opts: ScanModelOptions): Promise<number> {
     if (e instanceof ModelScanError) throw new CliError(e.message, EXIT_USAGE);
     throw e;
   }
-  if (opts.format === "json") process.stdout.write(JSON.stringify({ files }, null, 2) + "\n");
+  if (opts.format === "json") process.stdout.write(JSON.stringify(jsonReport(files), null, 2) + "\n");
   else if (opts.format === "sarif") {
     process.stdout.write(
       JSON.stringify(modelSarif(files, process.env.npm_package_version ?? "0.1.0"), null, 2) + "\n",

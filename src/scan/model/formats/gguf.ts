@@ -82,7 +82,8 @@ export function scanGguf(ctx: ScanContext, node: ScanNode, report: FileReport): 
     if (!Number.isFinite(n) || n < 0 || pos + n > bytes.length)
       throw new Eof(`needs ${n} bytes at ${pos}, ${bytes.length - pos} remain`);
   };
-  const version = (need(4), u32(bytes, pos));
+  if (bytes.length < 8) return void bad(0, `shorter than the 8-byte GGUF header (${bytes.length} bytes)`);
+  const version = u32(bytes, pos);
   pos += 4;
   if (version < 1 || version > 3) return void bad(4, `unsupported GGUF version ${version}`);
   const wide = version >= 2;
