@@ -5,6 +5,7 @@ import { guardsSectionSchema } from "./sections/guards.js";
 import { incidentsSectionSchema } from "./sections/incidents.js";
 import { policySchema } from "./sections/policy.js";
 import { limitsSectionSchema } from "./sections/limits.js";
+import { requireManifestSchema } from "./sections/model-manifest.js";
 import { payloadsSectionSchema, PAYLOADS_DEFAULTS } from "./sections/payloads.js";
 import { secretRef } from "./secret-ref.js";
 import { siemSectionSchema } from "./sections/siem.js";
@@ -96,6 +97,8 @@ const modelSchema = z
     aliases: z.array(z.string().min(1).max(200)).default([]),
     /** `embedding` models only serve /v1/embeddings; `chat` models serve the other routes. */
     kind: z.enum(["chat", "embedding"]).default("chat"),
+    /** Route only while the model's folder matches a signed manifest (docs/scanning.md). */
+    requireManifest: requireManifestSchema.optional(),
   })
   .strict();
 

@@ -37,6 +37,11 @@ export const ERRORS = {
     type: "invalid_request_error",
     message: "The requested model does not serve this endpoint.",
   },
+  PCX_MODEL_MANIFEST_INVALID: {
+    status: 503,
+    type: "api_error",
+    message: "The model's files do not match their signed manifest; the gateway refuses to route to it.",
+  },
   PCX_NOT_FOUND: { status: 404, type: "not_found_error", message: "No such route." },
   PCX_INVALID_JSON: {
     status: 400,

@@ -14,6 +14,8 @@ export interface ModelRouter {
 export function createModelRouter(
   models: readonly ModelConfig[],
   providers: ReadonlyMap<string, Provider>,
+  /** Models whose `requireManifest` did not verify at start-up, with why (model-manifests.ts). */
+  manifestFailures: ReadonlyMap<string, string> = new Map(),
 ): ModelRouter {
   const byName = new Map<string, ResolvedModel>();
   const canonical: ResolvedModel[] = [];
@@ -24,6 +26,8 @@ export function createModelRouter(
       provider: providers.get(model.provider)!,
       upstreamModel: model.upstreamModel ?? model.name,
     };
+    const failure = manifestFailures.get(model.name);
+    if (failure !== undefined) resolved.manifestFailure = failure;
     canonical.push(resolved);
     for (const name of [model.name, ...model.aliases]) byName.set(name, resolved);
   }

@@ -14,6 +14,7 @@ import { KeyCache, KeyService } from "./auth/index.js";
 import { parseJsonBody } from "./body.js";
 import { GatewayError, errorBody, type ErrorShape } from "./errors.js";
 import { createMetrics } from "./metrics.js";
+import { verifyModelManifests } from "./model-manifests.js";
 import { createModelRouter } from "./models.js";
 import { createProvider, type Provider } from "./providers/index.js";
 import { registerAdminRoutes } from "./routes/admin.js";
@@ -113,7 +114,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Overload protection (503s, per-IP limit, a circuit breaker per provider): src/gateway/overload.ts.
   const overload = createOverloadGuard(config.limits, { keys, serverSecret });
   for (const [name, provider] of providers) providers.set(name, overload.guard(provider));
-  const router = createModelRouter(config.models, providers);
+  const manifestFailures = await verifyModelManifests(
+    config.models,
+    (path) => resolvePath(path, baseDir),
+    logger,
+  );
+  const router = createModelRouter(config.models, providers, manifestFailures);
   const metrics = createMetrics(() => bus.stats());
   let shuttingDown = false;
 

@@ -34,6 +34,15 @@ export function modelAccessStage(router: ModelRouter): RequestStage {
           ),
         };
       }
+      if (model.manifestFailure !== undefined) {
+        return {
+          action: "stop",
+          error: new GatewayError(
+            "PCX_MODEL_MANIFEST_INVALID",
+            `The model "${model.name}" is unavailable: its files do not match their signed manifest.`,
+          ),
+        };
+      }
       ctx.model = model;
       return CONTINUE;
     },

@@ -12,6 +12,8 @@ export interface ResolvedModel {
   kind: "chat" | "embedding";
   provider: Provider;
   upstreamModel: string;
+  /** Set when `requireManifest` did not verify at start-up: requests are refused. */
+  manifestFailure?: string;
 }
 
 /** Everything a request carries through the chain. Stages add to it; none writes the reply. */
