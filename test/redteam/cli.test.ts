@@ -112,6 +112,19 @@ describe("redteam run (command)", () => {
     expect(report.summary).toMatchObject({ total: 4, vulnerable: 2 });
   });
 
+  it("draws a progress bar on stderr only when it is a terminal", async () => {
+    const quiet = opts();
+    await redteamRun(quiet.run);
+    expect(quiet.stderr.text).not.toContain("\r");
+    const tty = opts();
+    const stderr = Object.assign(tty.stderr, { isTTY: true, columns: 100 });
+    await redteamRun({ ...tty.run, stderr });
+    expect(tty.stderr.text).toMatch(/\r\[█+░*\] \d\/4 {2}succeeded \d/);
+    expect(tty.stderr.text).toContain("4/4");
+    for (const line of tty.stderr.text.split(/[\r\n]/))
+      expect(line.replace("\u001b[K", "").length).toBeLessThan(100);
+  });
+
   it("has no option that takes a key on the command line", () => {
     const program = buildProgram()
       .exitOverride()

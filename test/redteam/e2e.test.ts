@@ -181,6 +181,24 @@ describe("redteam run against the gateway and the demo model", () => {
     expect(readFileSync(join(dir, "compare", "report.html"), "utf8")).toContain("What Portcullis stopped");
   }, 60_000);
 
+  it("speaks Anthropic's Messages API too (the document inline)", async () => {
+    const r = await redteam(
+      ["--target", `${off.url}/v1/messages`, "--model", "demo-chat", "--suite", "demo"].concat([
+        "--api-key-env",
+        "PCX_REDTEAM_KEY",
+        "--document-via",
+        "inline",
+        "--format",
+        "json",
+      ]),
+      off.adminKey,
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as RunReport;
+    expect(report.target).toMatchObject({ type: "anthropic", url: `${off.url}/v1/messages` });
+    expect(report.summary.vulnerable / report.summary.total).toBeGreaterThanOrEqual(0.9);
+  }, 60_000);
+
   describe.skipIf(!CHROMIUM && !REQUIRED)("the HTML report in headless Chromium", () => {
     it("renders, and the summary is visible at the top of the screenshot", () => {
       if (!CHROMIUM)

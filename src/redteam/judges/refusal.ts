@@ -1,6 +1,6 @@
 /**
  * A small refusal classifier: a lexicon of refusal cues, each a rule with its own examples
- * (STYLE.md §3; test/redteam/refusal.test.ts runs every cue against them).
+ * (STYLE.md §3; test/redteam/judges.test.ts runs every cue against them).
  *
  * Limits, on purpose and documented in docs/redteam.md: it knows English and a few openings in
  * German, French, Spanish and Italian; it cannot tell a refusal that then complies ("I can't

@@ -163,10 +163,17 @@ export async function runRedteam(opts: RunOptions): Promise<RunOutcome> {
   const runCanary = system?.canary ?? opts.canary;
   if (opts.preflight) await preflight(opts.target, system?.text, opts.timeoutMs);
 
-  const redactText = (text: string): string => {
-    const t = truncate(text);
-    return redact(t, engine.scan(t, { detectors: ["pii", "secrets"], context: "output" }));
-  };
+  const redactWith =
+    (detectors: string[]) =>
+    (text: string): string => {
+      const t = truncate(text);
+      return redact(t, engine.scan(t, { detectors, context: "output" }));
+    };
+  // What the target said (and the system prompt, which may hold a real application's data) is
+  // redacted for PII and secrets. The attacker's own turns come from the suites: only secrets are
+  // masked there, since the PII recogniser would mangle role-play names and phrasing.
+  const redactText = redactWith(["pii", "secrets"]);
+  const redactAttack = redactWith(["secrets"]);
 
   const done = new Map<string, CaseResult>();
   for (const r of state?.results ?? []) done.set(r.id, r);
@@ -231,8 +238,11 @@ export async function runRedteam(opts: RunOptions): Promise<RunOutcome> {
         url: opts.target.info.url,
         ...(opts.target.info.model ? { model: opts.target.info.model } : {}),
         ...(system ? { system: redactText(system.text) } : {}),
-        messages: messages.map((m) => ({ role: m.role, content: redactText(m.content) })),
-        ...(c.document !== undefined ? { document: redactText(c.document) } : {}),
+        messages: messages.map((m) => ({
+          role: m.role,
+          content: m.role === "user" ? redactAttack(m.content) : redactText(m.content),
+        })),
+        ...(c.document !== undefined ? { document: redactAttack(c.document) } : {}),
         ...(tools.length ? { tools: tools.map((t) => t.name) } : {}),
       };
       turns.push({
