@@ -357,5 +357,27 @@ export function buildProgram(): Command {
       process.exitCode = await redteamRun(opts);
     });
 
+  program
+    .command("drill")
+    .description(
+      "run a scripted attack on a running gateway and check that it was detected, answered and alerted (docs/drill.md)",
+    )
+    .requiredOption("--server <url>", "the gateway to drill")
+    .option("--admin-key <key>", "admin key (default: $PORTCULLIS_ADMIN_KEY)")
+    .option("--model <model>", "model to attack (default: the first chat model)")
+    .option(
+      "--phases <list>",
+      "phases to run, comma-separated: injection,leakage,extraction,flood (default: all)",
+    )
+    .option("--wait <seconds>", "how long to wait for detections, responses and notifications", "60")
+    .option("--extraction-requests <n>", "requests of the extraction run (default 180)")
+    .option("--flood-requests <n>", "requests of the key flood (default 2200)")
+    .option("--keep-incidents", "leave the incidents the drill caused open")
+    .addOption(format())
+    .action(async (opts) => {
+      const { drill } = await import("./commands/drill/index.js");
+      process.exitCode = await drill(opts);
+    });
+
   return program;
 }

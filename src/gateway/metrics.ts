@@ -14,6 +14,8 @@ export interface QueueStats {
   deadLettered?: number;
   spilledBytes?: number;
   failed?: number;
+  /** Events the subscriber accepted (a drill compares it before and after an attack). */
+  delivered?: number;
 }
 
 /** Per-subscriber delivery gauges beyond depth and drops: lag and failures (issue 5, SIEM export). */
@@ -37,6 +39,11 @@ const DELIVERY_GAUGES: Array<[name: string, help: string, value: (q: QueueStats)
     "portcullis_event_queue_spilled_bytes",
     "Bytes of undelivered security events a durable subscriber holds on disk",
     (q) => q.spilledBytes,
+  ],
+  [
+    "portcullis_events_delivered_total",
+    "Security events a subscriber accepted (written, exported)",
+    (q) => q.delivered,
   ],
   [
     "portcullis_event_delivery_failures_total",
