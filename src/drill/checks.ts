@@ -26,6 +26,10 @@ export interface DeploymentFacts {
   webhooks?: string[];
   analytics?: boolean;
   incidents?: boolean;
+  /** Names of siem.exporters. */
+  exporters?: string[];
+  /** limits.key.requestsPerMinute (null: unlimited). */
+  keyRequestsPerMinute?: number | null;
 }
 
 export type Outcome =
@@ -150,8 +154,19 @@ export async function evaluate(
     }
     case "limited": {
       const limited = run.tally.get(429) ?? 0;
-      if (limited === 0)
-        return { status: "fail", detail: `none of ${run.sent} requests was refused: ${expectation.hint}` };
+      if (limited === 0) {
+        const rpm = deployment.keyRequestsPerMinute;
+        const limit =
+          rpm === null
+            ? " (limits.key.requestsPerMinute is null: no per-key limit)"
+            : rpm
+              ? ` (limits.key.requestsPerMinute is ${rpm})`
+              : "";
+        return {
+          status: "fail",
+          detail: `none of ${run.sent} requests was refused${limit}: ${expectation.hint}`,
+        };
+      }
       return { status: "pass", detail: `${limited} of ${run.sent} requests answered 429` };
     }
     case "incident": {

@@ -42,6 +42,10 @@ const configSchema = z.object({
     .object({
       siem: z.object({ exporters: z.array(z.object({ name: z.string() }).loose()) }).loose(),
       analytics: z.object({ enabled: z.boolean() }).loose().optional(),
+      limits: z
+        .object({ key: z.object({ requestsPerMinute: z.number().nullable().optional() }).loose() })
+        .loose()
+        .optional(),
       incidents: z
         .object({ enabled: z.boolean(), webhooks: z.record(z.string(), z.unknown()) })
         .loose()
@@ -52,7 +56,9 @@ const configSchema = z.object({
 const modelsSchema = z.object({ data: z.array(z.object({ id: z.string() }).loose()) });
 
 /** What the server shows of its settings; older servers without the route give nothing. */
-async function deploymentFacts(client: DrillClient): Promise<DeploymentFacts & { exporters?: string[] }> {
+type Deployment = DeploymentFacts;
+
+async function deploymentFacts(client: DrillClient): Promise<Deployment> {
   const answer = await client.call("GET", "/admin/v1/config");
   if (answer.status === 401 || answer.status === 403)
     throw new DrillError(`the admin key was refused (HTTP ${answer.status}): the drill needs an admin key`);
@@ -62,6 +68,7 @@ async function deploymentFacts(client: DrillClient): Promise<DeploymentFacts & {
   const c = parsed.data.config;
   return {
     exporters: c.siem.exporters.map((e) => e.name),
+    ...(c.limits ? { keyRequestsPerMinute: c.limits.key.requestsPerMinute ?? null } : {}),
     ...(c.analytics ? { analytics: c.analytics.enabled } : {}),
     ...(c.incidents ? { incidents: c.incidents.enabled, webhooks: Object.keys(c.incidents.webhooks) } : {}),
   };
@@ -119,7 +126,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       });
       created.push({ id: made.id, key: made.key });
       model ??= await pickModel(client, made.key);
-      const size = options.sizes?.[phase.id] ?? phase.size;
+      const size = options.sizes?.[phase.id] ?? defaultSize(phase, deployment);
       const requests = phase.requests(seed, size);
       progress(`${phase.id}: ${phase.title}, ${requests.length} requests with key ${made.id} on ${model}`);
       const run: PhaseRun = {
@@ -153,6 +160,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   report.passed = report.failed.length === 0 && report.cleanup.errors.length === 0;
   report.duration_ms = Date.now() - started;
   return report;
+}
+
+/** Largest flood the drill sends unasked. */
+const MAX_FLOOD = 20_000;
+
+/** The flood outruns the per-key request limit when the server shows it, so the limit is tested too. */
+function defaultSize(phase: Phase, deployment: Deployment): number {
+  const rpm = deployment.keyRequestsPerMinute;
+  if (phase.id !== "flood" || typeof rpm !== "number") return phase.size;
+  return Math.min(MAX_FLOOD, Math.max(phase.size, Math.ceil(rpm * 1.1)));
 }
 
 async function pickModel(client: DrillClient, key: string): Promise<string> {
@@ -196,7 +213,7 @@ type Judged = { id: string; title: string; outcome: Outcome; kind: string };
 async function waitForChecks(
   client: DrillClient,
   runs: PhaseRun[],
-  deployment: DeploymentFacts & { exporters?: string[] },
+  deployment: Deployment,
   before: SiemSnapshot,
   options: DrillOptions,
 ): Promise<{ phases: Judged[][]; global: CheckResult[] }> {
@@ -317,7 +334,8 @@ async function cleanup(
         report.cleanup.errors.push(`incidents of ${id}: ${(error as Error).message}`);
     }
   }
-  progress(
-    `cleanup: ${report.cleanup.keys.filter((k) => k.status === "revoked").length} of ${created.length} drill keys revoked, ${report.cleanup.incidents_resolved} incidents resolved`,
-  );
+  if (created.length > 0)
+    progress(
+      `cleanup: ${report.cleanup.keys.filter((k) => k.status === "revoked").length} of ${created.length} drill keys revoked, ${report.cleanup.incidents_resolved} incidents resolved`,
+    );
 }
