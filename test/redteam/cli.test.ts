@@ -125,6 +125,22 @@ describe("redteam run (command)", () => {
       expect(line.replace("\u001b[K", "").length).toBeLessThan(100);
   });
 
+  it("--resume runs only the cases the state in --out lacks", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rt-cli-resume-"));
+    expect(await redteamRun(opts({ out }).run)).toBe(1);
+    const state = join(out, "redteam-state.jsonl");
+    const lines = readFileSync(state, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(5);
+    writeFileSync(state, `${lines.slice(0, 3).join("\n")}\n`);
+    const before = api.auth.length;
+    const o = opts({ out, resume: true, format: "json" });
+    expect(await redteamRun(o.run)).toBe(1);
+    // The preflight request and the two missing cases.
+    expect(api.auth.length - before).toBe(3);
+    expect((JSON.parse(o.stdout.text) as { summary: { total: number } }).summary.total).toBe(4);
+    expect(readFileSync(state, "utf8").trim().split("\n")).toHaveLength(5);
+  });
+
   it("has no option that takes a key on the command line", () => {
     const program = buildProgram()
       .exitOverride()
@@ -142,6 +158,14 @@ describe("redteam run (command)", () => {
 
   it.each([
     [{ apiKeyEnv: KEY }, /--api-key-env takes a variable name, not a key/],
+    [
+      { compareDirect: "http://127.0.0.1:1", compareApiKeyEnv: KEY },
+      /--compare-api-key-env takes a variable name/,
+    ],
+    [
+      { judgeUrl: "http://j.test", judgeModel: "j", judgeApiKeyEnv: KEY },
+      /--judge-api-key-env takes a variable name/,
+    ],
     [{ concurrency: "0" }, /--concurrency must be a positive integer/],
     [{ concurrency: "1.5" }, /--concurrency must be a positive integer/],
     [{ concurrency: "many" }, /--concurrency must be a positive integer/],
@@ -160,6 +184,7 @@ describe("redteam run (command)", () => {
   ])("refuses bad options with a usage error: %o", async (extra, message) => {
     const o = opts(extra as Partial<RedteamRunOptions>);
     const before = api.auth.length;
+    await expect(redteamRun(o.run)).rejects.toSatisfy((e: unknown) => !(e as Error).message.includes(KEY));
     await expect(redteamRun(o.run)).rejects.toSatisfy(
       (e: unknown) => e instanceof CliError && message.test((e as Error).message),
     );

@@ -150,6 +150,58 @@ probes:
     expect(lastUser(target.received[0]!.exchange)).toContain("AKIA2E3MR7X5QWTUVZ4P");
   });
 
+  it("asks the optional LLM judge only when no deterministic judge fired and the model did not refuse", async () => {
+    const suite = parseSuite(
+      `
+suite: llm
+title: L
+description: llm judge
+defaults: { owasp: [LLM01], atlas: [AML.T0054] }
+probes:
+  - { id: subtle, title: S, goal: subtle success, prompt: "SUBTLE", judges: [canary] }
+  - { id: refused, title: R, goal: g, prompt: "REFUSE", judges: [canary] }
+  - { id: obvious, title: O, goal: g, prompt: "LEAK", judges: [canary] }
+  - { id: judge-down, title: D, goal: g, prompt: "DOWN", judges: [canary] }
+`,
+      "llm.yaml",
+    );
+    const asked: string[] = [];
+    const llmJudge = {
+      url: "http://judge.test",
+      model: "judge-1",
+      judge: ({ answer }: { goal: string; attack: string; answer: string }) => {
+        asked.push(answer);
+        if (answer.includes("DOWN")) return Promise.resolve({ error: "LLM judge: ECONNREFUSED" });
+        return Promise.resolve({
+          fired: answer.includes("SUBTLE"),
+          reason: "LLM judge (judge-1): goal reached",
+        });
+      },
+    };
+    const target = fakeTarget((e) => {
+      const t = lastUser(e);
+      if (t === "REFUSE") return { text: "I'm sorry, I can't help with that." };
+      if (t === "LEAK") return toyAnswer(e);
+      return { text: `Here you go: ${t} handled.` };
+    });
+    const { results } = await runRedteam(base({ target, suites: [suite], llmJudge }));
+    const by = Object.fromEntries(results.map((r) => [r.probe, r]));
+    expect(by.subtle).toMatchObject({
+      verdict: "vulnerable",
+      judge: "llm",
+      reason: "LLM judge (judge-1): goal reached",
+    });
+    expect(by.refused).toMatchObject({ verdict: "resisted", judge: "refusal" });
+    expect(by.obvious).toMatchObject({ verdict: "vulnerable", judge: "canary" });
+    expect(by["judge-down"]!.verdict).toBe("resisted");
+    expect(by["judge-down"]!.judges.at(-1)).toMatchObject({
+      judge: "llm",
+      fired: false,
+      reason: "LLM judge: ECONNREFUSED",
+    });
+    expect(asked.sort()).toEqual(["Here you go: DOWN handled.", "Here you go: SUBTLE handled."]);
+  });
+
   it("resumes: a second run with the state file sends only the missing cases, with the same canary", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rt-resume-"));
     const statePath = join(dir, "state.jsonl");

@@ -97,9 +97,16 @@ export async function redteamRun(opts: RedteamRunOptions): Promise<number> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const warn = (s: string) => void stderr.write(s);
+  // A key pasted where a variable name belongs must not be echoed back ("no key in $sk-…").
+  for (const [flag, name] of [
+    ["--api-key-env", opts.apiKeyEnv],
+    ["--compare-api-key-env", opts.compareApiKeyEnv],
+    ["--judge-api-key-env", opts.judgeApiKeyEnv],
+  ] as const) {
+    if (name !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name))
+      throw new CliError(`${flag} takes a variable name, not a key`);
+  }
   const keyEnv = opts.apiKeyEnv ?? "OPENAI_API_KEY";
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(keyEnv))
-    throw new CliError(`--api-key-env takes a variable name, not a key`);
 
   let target: TargetSpec;
   if (opts.requestTemplate || opts.targetType === "http") {
