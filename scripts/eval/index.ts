@@ -17,6 +17,7 @@ import { parseArgs, USAGE, UsageError, type EvalArgs } from "./args.js";
 import { defaultDataDir, readTrainingRecord, repoRoot } from "./data.js";
 import { evaluateInjection } from "./injection.js";
 import { evaluateLeak } from "./leak.js";
+import { evaluateModelScanner } from "./model.js";
 import { createOurs } from "./ours.js";
 import { loadPeers, type Peers } from "./peers.js";
 import { evaluatePii } from "./pii.js";
@@ -220,7 +221,6 @@ function render(
     "## Not evaluated here",
     "",
     "- `data_poisoning/sst2_backdoor_detection.jsonl`: poisoned-sample detection belongs to the dataset scanner (issue 6), not to the text detectors.",
-    "- `model_supply_chain/manifest.jsonl` and `files/`: malicious model files belong to the model scanner (issue 6).",
     "",
     "## Latency per text (wall clock, one call per text, after a warm-up)",
     "",
@@ -232,7 +232,7 @@ function render(
     "## How to reproduce",
     "",
     "- `npm run eval` runs everything and rewrites this file; `npm run eval -- --help` lists the options " +
-      "(`--only injection,leak,pii,secrets,speed`, `--no-peers`, `--limit N` rows per source for a quick run, `--json`). " +
+      "(`--only injection,leak,pii,secrets,speed,model`, `--no-peers`, `--limit N` rows per source for a quick run, `--json`). " +
       "A partial run prints its tables and leaves this file alone unless `--write` is given.",
     "- `npm run build && node dist/bench/detect.js [--prompts N] [--rounds R] [--doc-mb M] [--json]` runs the speed " +
       "micro-benchmark alone (`bench/run.ts` is the gateway benchmark and has no hook for it).",
@@ -310,6 +310,9 @@ async function main(): Promise<number> {
       sections.push(await evaluatePii({ dataDir, ours, peers: peers?.pii ?? [], limit, log }));
     } else if (id === "secrets") {
       sections.push(await evaluateSecrets({ dataDir, ours, peers: peers?.secrets ?? [], limit, log }));
+    } else if (id === "model") {
+      log("model files");
+      sections.push(evaluateModelScanner(dataDir));
     } else if (id === "speed") {
       const quick = Number.isFinite(limit);
       const bench = await runDetectBench({
