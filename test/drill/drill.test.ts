@@ -2,6 +2,7 @@ import { request } from "undici";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { drill } from "../../src/cli/commands/drill/index.js";
 import { CliError } from "../../src/cli/errors.js";
+import { buildProgram } from "../../src/cli/program.js";
 import { runDrill, type DrillReport } from "../../src/drill/index.js";
 import { startReceiver, type Receiver } from "../incidents/receiver.js";
 import { ADMIN_KEY, startTarget, type DrillTarget } from "./helpers.js";
@@ -184,5 +185,53 @@ incidents:
     }
     // Nothing was created by the refused runs.
     expect((await keys(t)).filter((k) => k.name.startsWith("drill-"))).toEqual([]);
+  }, 60_000);
+
+  it("is wired as `portcullis drill` with its options", async () => {
+    const hook = await receiver();
+    const t = await target(configured(hook));
+    let out = "";
+    let err = "";
+    const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      out += chunk.toString();
+      return true;
+    });
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      err += chunk.toString();
+      return true;
+    });
+    const before = process.exitCode;
+    try {
+      await buildProgram()
+        .exitOverride()
+        .parseAsync([
+          "node",
+          "portcullis",
+          "drill",
+          "--server",
+          t.server.url,
+          "--admin-key",
+          ADMIN_KEY,
+          "--phases",
+          "leakage",
+          "--wait",
+          "10",
+          "--keep-incidents",
+          "--format",
+          "json",
+        ]);
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    const code = process.exitCode;
+    process.exitCode = before;
+    const report = JSON.parse(out) as DrillReport;
+    expect(report.phases.map((p) => p.id)).toEqual(["leakage"]);
+    expect(report.passed).toBe(true);
+    expect(code).toBe(0);
+    // Progress on stderr, the report alone on stdout.
+    expect(err).toMatch(/^drill: leakage: Secret leakage, 4 requests/m);
+    expect(out.trim().split("\n")).toHaveLength(1);
   }, 60_000);
 });
