@@ -173,7 +173,14 @@ export async function evaluate(
       const incidents = (await view.incidentList()).filter((i) => expectation.types.includes(i.type));
       const first = earliest(incidents, (i) => at(i.created_at));
       if (!first) {
-        const off = deployment.incidents === false ? " (incidents.enabled is false on this server)" : "";
+        let off = deployment.incidents === false ? " (incidents.enabled is false on this server)" : "";
+        if (!off && expectation.detection && final) {
+          const scores = (await view.eventsFor({ activity: expectation.detection }))
+            .map((e) => e.details?.score)
+            .filter((x): x is number => typeof x === "number");
+          if (scores.length)
+            off = ` although ${expectation.detection} was detected (score ${Math.max(...scores).toFixed(2)})`;
+        }
         return missing(
           `no ${expectation.types.join(" or ")} incident for key ${run.keyId}${off}: ${expectation.hint}`,
         );

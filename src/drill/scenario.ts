@@ -28,7 +28,15 @@ export type Expectation =
     }
   | { kind: "blocked"; id: string; title: string; hint: string }
   | { kind: "limited"; id: string; title: string; hint: string }
-  | { kind: "incident"; id: string; title: string; types: readonly string[]; hint: string }
+  | {
+      kind: "incident";
+      id: string;
+      title: string;
+      types: readonly string[];
+      hint: string;
+      /** The analytics detection that should have opened it: its score is reported when it did not. */
+      detection?: string;
+    }
   | { kind: "response"; id: string; title: string; actions: readonly string[]; hint: string }
   | { kind: "notification"; id: string; title: string };
 
@@ -132,6 +140,7 @@ export const PHASES: readonly Phase[] = [
         title: "an incident was opened",
         types: ["model_extraction"],
         hint: "incident rules model-extraction / model-extraction-suspected",
+        detection: "analytics.model_extraction",
       },
       {
         kind: "response",
@@ -170,7 +179,8 @@ export const PHASES: readonly Phase[] = [
         id: "flood.incident",
         title: "an incident was opened",
         types: ["flood"],
-        hint: "incident rule abuse-flood",
+        hint: "incident rule abuse-flood (minScore 0.8), or a rule for new-key floods (docs/drill.md)",
+        detection: "analytics.flood",
       },
       {
         kind: "response",
