@@ -374,19 +374,25 @@ export async function scanDataset(
         // ---- pass 2: content independence of the candidates --------------------------------
         const model = new ContentModel(p1.table, labelRows, selected.candidates);
         const tally = new IndependenceTally(selected.candidates, p1.table, labelCount);
-        let bytes = 0;
-        let n = 0;
-        for await (const raw of read()) {
-          bytes += raw.bytes;
-          if ((++n & 1023) === 0) progress(2, bytes);
-          const sample = sampleOf(raw);
-          if ("error" in sample) continue;
-          const y = labelOf(p1.labels, sample.label, maxLabels);
-          if (y < 0) continue;
-          const f = featurizer.extract(sample.input);
-          tally.add(f, y, model.readsAsOther(f, y));
+        // Pass 2a takes the candidates' rows out of the content model, pass 2b judges every row.
+        for (const step of ["remove", "judge"] as const) {
+          let bytes = 0;
+          let n = 0;
+          for await (const raw of read()) {
+            bytes += raw.bytes;
+            if ((++n & 1023) === 0) progress(2, bytes);
+            const sample = sampleOf(raw);
+            if ("error" in sample) continue;
+            const y = labelOf(p1.labels, sample.label, maxLabels);
+            if (y < 0) continue;
+            const f = featurizer.extract(sample.input);
+            const holds = model.holdsCandidate(f, y);
+            if (step === "remove") {
+              if (holds) model.remove(f, y);
+            } else tally.add(f, y, model.readsAsOther(f, y, !holds));
+          }
+          progress(2, bytes);
         }
-        progress(2, bytes);
         triggers = acceptTriggers(tally, triggerOptions);
       }
     }

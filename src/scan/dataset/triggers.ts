@@ -3,7 +3,8 @@
  *
  * 1. Association. For every feature seen in at least `minSupport` labelled rows and every label,
  *    Fisher's exact test (one-sided) asks whether the feature's rows carry that label more often
- *    than the label's share of the dataset predicts. Benjamini–Hochberg over all tests made keeps
+ *    than the label's share of the dataset predicts, and the effect must be large: the feature's
+ *    rows fall outside the label at most `maxOutsideRatio` times as often as all rows do. Benjamini–Hochberg over all tests made keeps
  *    the false-discovery rate at `fdr`. Natural label words ("great" in positive reviews) pass
  *    this test too — association alone does not make a trigger.
  * 2. Content independence. A trigger carries the label on its own: planted in rows whose
@@ -30,6 +31,8 @@ export interface TriggerOptions {
   minReadsOther: number;
   minZ: number;
   maxCandidates: number;
+  /** A candidate's rows may fall outside its label at most this fraction as often as all rows do. */
+  maxOutsideRatio: number;
 }
 
 export const DEFAULT_TRIGGER_OPTIONS: Omit<TriggerOptions, "minSupport"> = {
@@ -37,6 +40,7 @@ export const DEFAULT_TRIGGER_OPTIONS: Omit<TriggerOptions, "minSupport"> = {
   minReadsOther: 0.5,
   minZ: 3,
   maxCandidates: 1000,
+  maxOutsideRatio: 0.5,
 };
 
 export interface Candidate {
@@ -96,6 +100,10 @@ export function selectCandidates(
       tests++;
       const a = table.count(slot, y);
       if (a < options.minSupport || a * N <= total * K) continue;
+      // Effect size: planted rows all carry the target, so a trigger's rows leave the target far
+      // less often than the dataset's rows do. Weak associations of very common features (a
+      // comma, "and") pass Fisher's test on sheer count alone; this keeps them out.
+      if ((total - a) * N > options.maxOutsideRatio * total * (N - K)) continue;
       const logP = logFisherUpper(a, total, K, N);
       found.push({
         key: 0,
@@ -135,36 +143,74 @@ function sumLabels(table: FeatureTable, slot: number, labels: number): number {
 }
 
 /**
- * Multinomial naive Bayes over the unigram counts of the table, without the candidates' words,
- * with a leave-one-out correction for the row being judged.
+ * Multinomial naive Bayes over the unigram counts of the table, without the candidates' words.
+ * The rows holding a candidate of their own label can be taken out of the counts (`remove`, one
+ * extra pass): with a heavy poisoning rate the target label's counts are otherwise half made of
+ * the planted rows, whose content belongs to another label, and the model learns the poison. A
+ * row still in the counts is judged leave-one-out.
  */
 export class ContentModel {
   private readonly excluded = new Set<number>();
   private readonly totals: Float64Array;
   private vocabulary = 0;
-  private readonly logPrior: Float64Array;
+  private readonly rows: Float64Array;
+  /** Per table slot, per label: counts taken out by `remove`. */
+  private readonly removed = new Map<number, Uint32Array>();
+  private readonly candidateKeys = new Map<number, number[]>();
 
   constructor(
     private readonly table: FeatureTable,
-    private readonly labelRows: readonly number[],
+    labelRows: readonly number[],
     candidates: readonly Candidate[],
   ) {
-    for (const c of candidates) for (const t of tokensOf(c)) this.excluded.add(unigramKey(t));
+    for (const c of candidates) {
+      for (const t of tokensOf(c)) this.excluded.add(unigramKey(t));
+      const key = table.keyOf(c.slot);
+      const list = this.candidateKeys.get(key);
+      if (list) list.push(c.target);
+      else this.candidateKeys.set(key, [c.target]);
+    }
     const L = labelRows.length;
     this.totals = new Float64Array(L);
+    this.rows = Float64Array.from(labelRows);
     for (const slot of table.slots()) {
       if (table.tag(slot) !== TAG_UNIGRAM) continue;
       this.vocabulary++;
       for (let y = 0; y < L; y++) this.totals[y]! += table.count(slot, y);
     }
-    const N = labelRows.reduce((a, b) => a + b, 0);
-    this.logPrior = Float64Array.from(labelRows, (n) => Math.log((n + 1) / (N + L)));
   }
 
-  /** Whether a row (label `y`) reads as another label once the candidates' words are left out. */
-  readsAsOther(features: RowFeatures, y: number): boolean {
-    const L = this.labelRows.length;
-    const scores = new Float64Array(L);
+  /** Whether the row holds a candidate whose target is its own label `y`. */
+  holdsCandidate(features: RowFeatures, y: number): boolean {
+    for (const key of features.keys) if (this.candidateKeys.get(key)?.includes(y)) return true;
+    return false;
+  }
+
+  /** Takes a row out of the counts (call for every row that `holdsCandidate`, before judging). */
+  remove(features: RowFeatures, y: number): void {
+    const L = this.rows.length;
+    this.rows[y]!--;
+    for (let i = 0; i < features.keys.length; i++) {
+      if (features.kind[i] !== "ngram" || features.length[i] !== 1) continue;
+      const slot = this.table.slotOf(features.keys[i] as number);
+      if (slot === undefined) continue;
+      let counts = this.removed.get(slot);
+      if (!counts) this.removed.set(slot, (counts = new Uint32Array(L)));
+      counts[y]!++;
+      this.totals[y]!--;
+    }
+  }
+
+  private count(slot: number, z: number): number {
+    return this.table.count(slot, z) - (this.removed.get(slot)?.[z] ?? 0);
+  }
+
+  /**
+   * Whether a row (label `y`) reads as another label once the candidates' words are left out.
+   * `counted`: the row is still in the counts (then it is left out of its own judgement).
+   */
+  readsAsOther(features: RowFeatures, y: number, counted = true): boolean {
+    const L = this.rows.length;
     let words = 0;
     const slots: number[] = [];
     for (let i = 0; i < features.keys.length; i++) {
@@ -178,21 +224,22 @@ export class ContentModel {
     }
     if (words === 0) return false;
     const V = this.vocabulary;
+    let N = 0;
+    for (let z = 0; z < L; z++) N += this.rows[z] as number;
+    if (counted) N--;
+    let mine = -Infinity;
+    let best = -Infinity;
     for (let z = 0; z < L; z++) {
-      const own = z === y ? 1 : 0;
-      const rows = (this.labelRows[z] as number) - own;
-      if (rows <= 0) {
-        scores[z] = -Infinity;
-        continue;
-      }
-      let s = this.logPrior[z] as number;
+      const own = counted && z === y ? 1 : 0;
+      const rows = (this.rows[z] as number) - own;
+      if (rows <= 0) continue;
+      let s = Math.log((rows + 1) / (N + L));
       const denom = Math.log((this.totals[z] as number) - own * words + V);
-      for (const slot of slots) s += Math.log(this.table.count(slot, z) - own + 1) - denom;
-      scores[z] = s;
+      for (const slot of slots) s += Math.log(Math.max(0, this.count(slot, z) - own) + 1) - denom;
+      if (z === y) mine = s;
+      else if (s > best) best = s;
     }
-    const mine = scores[y] as number;
-    for (let z = 0; z < L; z++) if (z !== y && (scores[z] as number) > mine) return true;
-    return false;
+    return best > mine;
   }
 }
 
