@@ -274,6 +274,45 @@ export function buildProgram(): Command {
       process.exitCode = await scanModel({ paths, ...opts });
     });
 
+  // `scan dataset` (issue 6; docs/scanning-datasets.md). Finds or creates the `scan` group itself.
+  const scanGroup =
+    program.commands.find((c) => c.name() === "scan") ??
+    program.command("scan").description("offline scanners for models and datasets (docs/scanning.md)");
+  scanGroup
+    .command("dataset <file>")
+    .description(
+      "scan a dataset (JSONL, CSV, Parquet, text, a folder of documents) for poisoning, PII, secrets and hidden instructions",
+    )
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json", "sarif"]).default("text"),
+    )
+    .option("--field <name>", "field holding the text (dotted paths allowed; default: detected)")
+    .option("--label-field <name>", "field holding the class label (backdoor and outlier tests per label)")
+    .option("--input-format <format>", "jsonl, json, csv, tsv, parquet, text or folder (default: detected)")
+    .option(
+      "--checks <list>",
+      "comma-separated: backdoor, duplicates, outliers, pii, secrets, injection, hidden_text",
+    )
+    .option(
+      "--fail-on <rules>",
+      "exit 1 when exceeded: CHECK, CHECK=N or CHECK=P% (comma-separated), or none",
+      "flagged",
+    )
+    .option(
+      "--manifest <file>",
+      "verify this signed manifest before scanning (refuse to scan when it does not)",
+    )
+    .option("--pubkey <file>", "the manifest signer's public key")
+    .option("--manifest-root <dir>", "the folder the manifest covers (default: the dataset's folder)")
+    .option("--top <n>", "suspicious rows listed in the summary", "20")
+    .option("--min-support <n>", "rows a trigger or flood needs at least (default: max(5, 0.1% of rows))")
+    .option("--max-features <n>", "features kept in memory for the backdoor test (default 400000)")
+    .option("--no-progress", "no progress bar (it is shown only on a terminal anyway)")
+    .action(async (file: string, opts) => {
+      const { scanDatasetCommand } = await import("./commands/scan-dataset/index.js");
+      process.exitCode = await scanDatasetCommand({ file, ...opts });
+    });
+
   program
     .command("replay <trace>")
     .description(

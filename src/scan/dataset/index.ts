@@ -1,12 +1,13 @@
 /**
- * The dataset scanner (issue 6, "Dataset scanner"; docs/scanning.md). Three streaming passes
- * over the input, none of which keeps rows:
+ * The dataset scanner (issue 6, "Dataset scanner"; docs/scanning-datasets.md). Up to four
+ * streaming passes over the input, none of which keeps rows:
  *
  * 1. statistics: per-feature, per-label row counts (bounded table), LSH bucket sizes of MinHash
  *    signatures, length moments and script counts per label, answer-kind counts;
- * 2. trigger independence (only when pass 1 found candidate triggers): the naive-Bayes reading
- *    of each row without the candidates' words (triggers.ts);
- * 3. per-row checks, reported in input order: backdoor triggers, near-duplicate floods, length /
+ * 2. and 3. trigger independence (only when pass 1 found candidate triggers): the candidates'
+ *    rows are taken out of a naive-Bayes content model, then every row is read by it without
+ *    the candidates' words (triggers.ts);
+ * 4. per-row checks, reported in input order: backdoor triggers, near-duplicate floods, length /
  *    language / answer-pattern outliers, and the detection engine's PII, secrets, injection and
  *    hidden-character findings.
  *
@@ -181,6 +182,9 @@ function contentChecks(findings: readonly Finding[], groups: ReadonlySet<CheckGr
     const prev = best.get(check);
     if (!prev || prev.score < f.score) best.set(check, { check, score: round(f.score), reason });
   };
+  const keepBelow = (check: CheckId, f: Finding, reason: string) => {
+    if (!best.has(check)) best.set(check, { check, score: round(Math.min(f.score, 1) * 0.45), reason });
+  };
   for (const f of findings) {
     const rank = SEVERITY_RANK[f.severity];
     const where = f.span ? ` at ${f.span[0]}–${f.span[1]}` : "";
@@ -189,10 +193,19 @@ function contentChecks(findings: readonly Finding[], groups: ReadonlySet<CheckGr
     } else if (f.category === "secret" && groups.has("secrets") && rank >= 1) {
       keep("secret", f, `${f.kind.replace(/_/g, " ")}${where} (${f.evidence ?? "masked"})`);
     } else if ((f.category === "prompt_injection" || f.category === "jailbreak") && groups.has("injection")) {
-      // The learned classifier alone is held to its high band; rules count from medium.
-      const enough =
-        f.rule === "classifier" || f.kind === "classifier" ? rank >= 3 && f.score >= 0.9 : rank >= 2;
-      if (enough) keep("prompt_injection", f, `instructions aimed at a model${where}: ${f.reason ?? f.kind}`);
+      // Only pattern rules flag a row. The learned classifier alone misreads ordinary prose from
+      // other domains (on movie reviews it fires on several percent of the rows), and a dataset
+      // has many rows: its verdict is kept as a note below the flag score, or corroborates a rule.
+      const classifier = f.rule === "classifier" || f.kind === "classifier";
+      if (!classifier && rank >= 2) {
+        keep("prompt_injection", f, `instructions aimed at a model${where}: ${f.reason ?? f.kind}`);
+      } else if (classifier && rank >= 3) {
+        keepBelow(
+          "prompt_injection",
+          f,
+          `the injection classifier alone scores ${f.score.toFixed(2)}${where} (no pattern matched; not flagged)`,
+        );
+      }
     } else if (
       (f.category === "hidden_text" || f.category === "obfuscation") &&
       groups.has("hidden_text") &&
@@ -272,7 +285,8 @@ export async function scanDataset(
   const wantsDup = groups.has("duplicates");
   const wantsOutliers = groups.has("outliers");
   const statsWanted = wantsBackdoor || wantsDup || wantsOutliers;
-  const passes = statsWanted ? 3 : 1;
+  // Statistics, then (only when there are candidate triggers) two passes for the content model.
+  const passes = statsWanted ? 4 : 1;
   const progress = (pass: number, bytes: number) => options.onProgress?.(pass, passes, bytes, total);
 
   // ---- pass 1: statistics -----------------------------------------------------------------
@@ -380,7 +394,7 @@ export async function scanDataset(
           let n = 0;
           for await (const raw of read()) {
             bytes += raw.bytes;
-            if ((++n & 1023) === 0) progress(2, bytes);
+            if ((++n & 1023) === 0) progress(step === "remove" ? 2 : 3, bytes);
             const sample = sampleOf(raw);
             if ("error" in sample) continue;
             const y = labelOf(p1.labels, sample.label, maxLabels);
@@ -391,7 +405,7 @@ export async function scanDataset(
               if (holds) model.remove(f, y);
             } else tally.add(f, y, model.readsAsOther(f, y, !holds));
           }
-          progress(2, bytes);
+          progress(step === "remove" ? 2 : 3, bytes);
         }
         triggers = acceptTriggers(tally, triggerOptions);
       }
