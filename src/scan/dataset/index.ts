@@ -403,7 +403,7 @@ export async function scanDataset(
             const holds = model.holdsCandidate(f, y);
             if (step === "remove") {
               if (holds) model.remove(f, y);
-            } else tally.add(f, y, model.readsAsOther(f, y, !holds));
+            } else tally.add(f, y, model.readsAsOther(f, y, !holds), model.fullReading(f, y));
           }
           progress(step === "remove" ? 2 : 3, bytes);
         }

@@ -56,6 +56,10 @@ export interface Candidate {
   /** Filled by pass 2. */
   rows: number;
   readsOther: number;
+  /** Filled by pass 2: rows reading as another label with only this candidate's words left out. */
+  aloneOther: number;
+  /** Unigram keys of the candidate's tokens. */
+  tokenKeys: number[];
   right: Map<string, number>;
   left: Map<string, number>;
 }
@@ -87,7 +91,8 @@ export function selectCandidates(
   options: TriggerOptions,
 ): { candidates: Candidate[]; tests: number } {
   const N = labelRows.reduce((a, b) => a + b, 0);
-  const found: Array<Omit<Candidate, "rows" | "readsOther" | "right" | "left">> = [];
+  const found: Array<Omit<Candidate, "rows" | "readsOther" | "aloneOther" | "tokenKeys" | "right" | "left">> =
+    [];
   let tests = 0;
   if (N === 0) return { candidates: [], tests };
   const labels = labelRows.length;
@@ -130,6 +135,8 @@ export function selectCandidates(
       ...c,
       rows: 0,
       readsOther: 0,
+      aloneOther: 0,
+      tokenKeys: tokensOf(c).map(unigramKey),
       right: new Map<string, number>(),
       left: new Map<string, number>(),
     }));
@@ -149,9 +156,18 @@ function sumLabels(table: FeatureTable, slot: number, labels: number): number {
  * the planted rows, whose content belongs to another label, and the model learns the poison. A
  * row still in the counts is judged leave-one-out.
  */
+export interface FullReading {
+  scores: Float64Array;
+  terms: Map<number, Float64Array>;
+  words: number;
+}
+
 export class ContentModel {
   private readonly excluded = new Set<number>();
   private readonly totals: Float64Array;
+  private readonly fullTotals: Float64Array;
+  private readonly labelRows: readonly number[];
+  private readonly labelTotal: number;
   private vocabulary = 0;
   private readonly rows: Float64Array;
   /** Per table slot, per label: counts taken out by `remove`. */
@@ -173,11 +189,14 @@ export class ContentModel {
     const L = labelRows.length;
     this.totals = new Float64Array(L);
     this.rows = Float64Array.from(labelRows);
+    this.labelRows = labelRows;
+    this.labelTotal = labelRows.reduce((a, b) => a + b, 0);
     for (const slot of table.slots()) {
       if (table.tag(slot) !== TAG_UNIGRAM) continue;
       this.vocabulary++;
       for (let y = 0; y < L; y++) this.totals[y]! += table.count(slot, y);
     }
+    this.fullTotals = Float64Array.from(this.totals);
   }
 
   /** Whether the row holds a candidate whose target is its own label `y`. */
@@ -203,6 +222,63 @@ export class ContentModel {
 
   private count(slot: number, z: number): number {
     return this.table.count(slot, z) - (this.removed.get(slot)?.[z] ?? 0);
+  }
+
+  /**
+   * The row read with every word and the full counts (leave-one-out), keeping each word's
+   * contribution so that a candidate's own words can be taken back out (`readsOtherWithout`).
+   */
+  fullReading(features: RowFeatures, y: number): FullReading {
+    const L = this.rows.length;
+    const scores = new Float64Array(L);
+    const terms = new Map<number, Float64Array>();
+    let words = 0;
+    const slots: Array<[number, number]> = [];
+    for (let i = 0; i < features.keys.length; i++) {
+      if (features.kind[i] !== "ngram" || features.length[i] !== 1) continue;
+      const key = features.keys[i] as number;
+      const slot = this.table.slotOf(key);
+      if (slot === undefined) continue;
+      slots.push([key, slot]);
+      words++;
+    }
+    const V = this.vocabulary;
+    for (let z = 0; z < L; z++) {
+      const own = z === y ? 1 : 0;
+      const rows = (this.labelRows[z] as number) - own;
+      if (rows <= 0) {
+        scores[z] = -Infinity;
+        continue;
+      }
+      scores[z] = Math.log((rows + 1) / (this.labelTotal - 1 + L));
+    }
+    for (const [key, slot] of slots) {
+      const t = new Float64Array(L);
+      for (let z = 0; z < L; z++) {
+        const own = z === y ? 1 : 0;
+        const denom = Math.log((this.fullTotals[z] as number) - own * words + V);
+        t[z] = Math.log(Math.max(0, this.table.count(slot, z) - own) + 1) - denom;
+        scores[z]! += t[z] as number;
+      }
+      terms.set(key, t);
+    }
+    return { scores, terms, words };
+  }
+
+  /** Whether the row reads as another label once `keys` (a candidate's words) are taken out. */
+  static readsOtherWithout(reading: FullReading, y: number, keys: readonly number[]): boolean {
+    const s = Float64Array.from(reading.scores);
+    let removed = 0;
+    for (const k of keys) {
+      const t = reading.terms.get(k);
+      if (!t) continue;
+      removed++;
+      for (let z = 0; z < s.length; z++) s[z]! -= t[z] as number;
+    }
+    if (reading.words - removed <= 0) return false;
+    const mine = s[y] as number;
+    for (let z = 0; z < s.length; z++) if (z !== y && (s[z] as number) > mine) return true;
+    return false;
   }
 
   /**
@@ -257,6 +333,8 @@ export class IndependenceTally {
   readonly byKey = new Map<number, Candidate[]>();
   readonly labelRows: number[];
   readonly labelReadsOther: number[];
+  /** Per label: rows reading as another label with every word kept (the baseline of `aloneOther`). */
+  readonly labelFullOther: number[];
 
   constructor(
     readonly candidates: Candidate[],
@@ -271,11 +349,18 @@ export class IndependenceTally {
     }
     this.labelRows = new Array<number>(labels).fill(0);
     this.labelReadsOther = new Array<number>(labels).fill(0);
+    this.labelFullOther = new Array<number>(labels).fill(0);
   }
 
-  add(features: RowFeatures, y: number, readsOther: boolean): void {
+  /**
+   * One row: `readsOther` is its reading without every candidate's words (and without the
+   * candidates' rows in the counts); `full` its reading with every word, from which each
+   * candidate's own words are taken out in turn.
+   */
+  add(features: RowFeatures, y: number, readsOther: boolean, full: FullReading): void {
     this.labelRows[y]!++;
     if (readsOther) this.labelReadsOther[y]!++;
+    if (ContentModel.readsOtherWithout(full, y, [])) this.labelFullOther[y]!++;
     for (let i = 0; i < features.keys.length; i++) {
       const list = this.byKey.get(features.keys[i] as number);
       if (!list) continue;
@@ -283,6 +368,7 @@ export class IndependenceTally {
         if (c.target !== y) continue;
         c.rows++;
         if (readsOther) c.readsOther++;
+        if (ContentModel.readsOtherWithout(full, y, c.tokenKeys)) c.aloneOther++;
         if (features.kind[i] === "ngram") {
           const s = features.start[i] as number;
           const e = s + (features.length[i] as number);
@@ -331,21 +417,31 @@ function contains(outer: string[], inner: string[]): boolean {
 }
 
 export function acceptTriggers(tally: IndependenceTally, options: TriggerOptions): Trigger[] {
-  const accepted: Array<{ c: Candidate; rest: number; z: number; phrase: string[] }> = [];
+  const accepted: Array<{ c: Candidate; share: number; rest: number; z: number; phrase: string[] }> = [];
   for (const c of tally.candidates) {
     if (c.rows < options.minSupport) continue;
     const restRows = (tally.labelRows[c.target] as number) - c.rows;
-    const restOther = (tally.labelReadsOther[c.target] as number) - c.readsOther;
-    const share = c.readsOther / c.rows;
-    const rest = restRows > 0 ? restOther / restRows : 0;
-    const z = twoProportionZ(c.readsOther, c.rows, restOther, restRows);
-    if (share < options.minReadsOther || z < options.minZ) continue;
+    // Two readings; either may show the trigger. Without every candidate's words (and rows): a
+    // row holding several triggers (one planted word beside another) still reads as its content.
+    // Without only this candidate's words: natural label words that are candidates too (they
+    // can be nearly as pure as a trigger) stay in, so the content model is not left blind.
+    const readings = [
+      { other: c.readsOther, restOther: (tally.labelReadsOther[c.target] as number) - c.readsOther },
+      { other: c.aloneOther, restOther: (tally.labelFullOther[c.target] as number) - c.aloneOther },
+    ].map((r) => ({
+      share: r.other / c.rows,
+      rest: restRows > 0 ? r.restOther / restRows : 0,
+      z: twoProportionZ(r.other, c.rows, r.restOther, restRows),
+    }));
+    const passing = readings.find((r) => r.share >= options.minReadsOther && r.z >= options.minZ);
+    if (!passing) continue;
+    const { share, rest, z } = passing;
     const own = tokensOf(c);
     const phrase =
       c.tag === TAG_SHAPE
         ? []
         : [...grow(c.left, c.rows, 0.8).reverse(), ...own, ...grow(c.right, c.rows, 0.8)];
-    accepted.push({ c, rest, z, phrase });
+    accepted.push({ c, share, rest, z, phrase });
   }
   // Drop features inside a longer accepted one that covers most of their rows.
   const kept = accepted.filter(
@@ -388,7 +484,7 @@ export function acceptTriggers(tally: IndependenceTally, options: TriggerOptions
       support: a.c.support,
       inTarget: a.c.inTarget,
       logP: a.c.logP,
-      readsOther: a.c.readsOther / a.c.rows,
+      readsOther: a.share,
       restReadsOther: a.rest,
       z: a.z,
     });
