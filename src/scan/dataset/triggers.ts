@@ -31,6 +31,12 @@ export interface TriggerOptions {
   minReadsOther: number;
   minZ: number;
   maxCandidates: number;
+  /**
+   * The share of a candidate's rows reading as another label must exceed the rest of its label's
+   * by this much: a trigger changes how a large part of its rows read, while a content model
+   * left with little to go on (most informative words are candidates) only adds noise.
+   */
+  minDifference: number;
   /** A candidate's rows may fall outside its label at most this fraction as often as all rows do. */
   maxOutsideRatio: number;
 }
@@ -39,6 +45,7 @@ export const DEFAULT_TRIGGER_OPTIONS: Omit<TriggerOptions, "minSupport"> = {
   fdr: 0.001,
   minReadsOther: 0.5,
   minZ: 3,
+  minDifference: 0.25,
   maxCandidates: 1000,
   maxOutsideRatio: 0.5,
 };
@@ -433,7 +440,10 @@ export function acceptTriggers(tally: IndependenceTally, options: TriggerOptions
       rest: restRows > 0 ? r.restOther / restRows : 0,
       z: twoProportionZ(r.other, c.rows, r.restOther, restRows),
     }));
-    const passing = readings.find((r) => r.share >= options.minReadsOther && r.z >= options.minZ);
+    const passing = readings.find(
+      (r) =>
+        r.share >= options.minReadsOther && r.share - r.rest >= options.minDifference && r.z >= options.minZ,
+    );
     if (!passing) continue;
     const { share, rest, z } = passing;
     const own = tokensOf(c);
