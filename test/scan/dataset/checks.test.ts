@@ -109,7 +109,7 @@ describe("near-duplicate floods (MinHash/LSH)", () => {
       const word = () => filler[Math.floor(random() * filler.length)] as string;
       if (random() < 0.5) t[t.length - 1] = word();
       else t.push(word(), ...(random() < 0.5 ? [word()] : []));
-      return { text: t.join(" "), label: "pos", flood: true };
+      return { text: t.join(" "), label: "pos", flood: true, poisoned: false };
     });
     const data = [...base.map((r) => ({ ...r, flood: false }))];
     for (const f of flood) data.splice(Math.floor(random() * data.length), 0, f);
