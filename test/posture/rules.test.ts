@@ -21,6 +21,9 @@ const BASE = {
   limits: { team: { tokensPerDay: 1_000_000 } },
   audit: { export: { file: { path: "/mnt/worm/checkpoints.log" } } },
   siem: { exporters: [{ name: "soc", type: "syslog", protocol: "tls", host: "logs.example.com" }] },
+  incidents: {
+    webhooks: { oncall: { url: "https://oncall.example.com/hooks/portcullis", secret: "env:ONCALL_SECRET" } },
+  },
 };
 
 function config(overrides: Record<string, unknown> = {}): Config {
@@ -242,6 +245,8 @@ describe("secrets", () => {
       audit: { export: { webhook: { url: "https://a.example", hmacSecret: "env:AUDIT_HMAC" } } },
       payloads: { mode: "redacted", kek: { env: "KEK" }, previousKeks: [{ file: "/run/secrets/old-kek" }] },
       store: { type: "postgres", url: "env:DATABASE_URL" },
+      incidents: { webhooks: { chat: { url: "env:SLACK_URL", format: "slack" } } },
+      analytics: { state: { type: "redis", url: "file:/run/secrets/redis-url" } },
     });
     expect(secretSites(cfg).map((s) => `${s.purpose} ${s.ref} ${s.path.join(".")}`)).toEqual([
       "credential env:OPENAI_API_KEY providers.openai.apiKey",
@@ -249,6 +254,8 @@ describe("secrets", () => {
       "signing file:/run/secrets/w siem.exporters.0.secret",
       "credential env:HEC siem.exporters.1.token",
       "signing env:AUDIT_HMAC audit.export.webhook.hmacSecret",
+      "credential env:SLACK_URL incidents.webhooks.chat.url",
+      "credential file:/run/secrets/redis-url analytics.state.url",
       "credential env:DATABASE_URL store.url",
       "kek env:KEK payloads.kek.env",
       "kek file:/run/secrets/old-kek payloads.previousKeks.0.file",
@@ -358,5 +365,17 @@ describe("outbound and data", () => {
         }),
       ),
     ).toEqual(["siem-not-configured"]);
+  });
+});
+
+describe("incident response", () => {
+  it("off, or on without a webhook, is reported; a slack webhook by reference counts", () => {
+    expect(fired(config({ incidents: { enabled: false } }))).toEqual(["incidents-not-notified"]);
+    expect(fired(config({ incidents: { webhooks: {} } }))).toEqual(["incidents-not-notified"]);
+    expect(
+      fired(config({ incidents: { webhooks: { chat: { url: "env:SLACK_WEBHOOK_URL", format: "slack" } } } })),
+    ).toEqual([]);
+    const [finding] = auditPosture(input(config({ incidents: { webhooks: {} } }))).findings;
+    expect(finding).toMatchObject({ severity: "medium", path: ["incidents", "webhooks"] });
   });
 });

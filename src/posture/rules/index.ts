@@ -12,6 +12,7 @@ import {
   siemNotConfigured,
 } from "./data.js";
 import { guardsNotEnforcing, guardsOff } from "./guards.js";
+import { incidentsNotNotified } from "./incidents.js";
 import { keyLimitsOff, teamWithoutLimits, unauthenticatedUnlimited } from "./limits.js";
 import { exportTlsOff, upstreamTlsOff } from "./outbound.js";
 import { keysWithoutExpiry, secretFilePermissions, weakSecret } from "./secrets.js";
@@ -38,4 +39,5 @@ export const RULES: readonly PostureRule[] = [
   auditOff,
   auditNotExported,
   siemNotConfigured,
+  incidentsNotNotified,
 ];
