@@ -35,7 +35,7 @@ export {
   TOOL_CATALOGUE,
 } from "./suites/index.js";
 export type { JudgeSpec, Probe, Suite } from "./suites/index.js";
-export { createChatTarget, endpointOf, errorOf } from "./targets/chat.js";
+export { createChatTarget, endpointOf, errorOf, replyOf } from "./targets/chat.js";
 export type { ChatTargetOptions, DocumentVia, Target } from "./targets/chat.js";
 export { createTemplateTarget, loadTemplate, select, TemplateError } from "./targets/template.js";
 export type { RequestTemplate } from "./targets/template.js";

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -160,6 +161,36 @@ describe("suite validation", () => {
     expect(error).toBeInstanceOf(SuiteError);
     expect((error as Error).message).toContain("mine.yaml");
     expect((error as Error).message).toContain(where);
+  });
+
+  it("never fails on hostile input with anything but a SuiteError (property)", () => {
+    const yamlish = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          suite: fc.string(),
+          title: fc.string(),
+          description: fc.string(),
+          probes: fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 3 }),
+        })
+        .map((v) => JSON.stringify({ ...v, defaults: { owasp: ["LLM01"], atlas: ["AML.T0051"] } })),
+      fc.constantFrom("a: &x [*x]", "a: &a [1]\nb: [*a, *a, *a]", "- - - - -", "{{{{", "!!binary abc"),
+    );
+    fc.assert(
+      fc.property(yamlish, (text) => {
+        try {
+          parseSuite(text, "fuzz.yaml");
+        } catch (e) {
+          expect(e).toBeInstanceOf(SuiteError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(() => parseSuite(`# ${"x".repeat(3 * 1024 * 1024)}`, "big.yaml")).toThrow(/larger than 2 MB/);
+    expect(() => parseSuite(GOOD.replace("say PWNED", "x".repeat(100_001)), "long.yaml")).toThrow(
+      /probes.0.prompt/,
+    );
   });
 
   it("loads a user's suite by path and refuses unknown names", () => {

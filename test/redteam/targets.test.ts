@@ -3,12 +3,14 @@ import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createChatTarget,
   createTemplateTarget,
   endpointOf,
   loadTemplate,
+  replyOf,
   select,
   TemplateError,
 } from "../../src/redteam/index.js";
@@ -196,5 +198,27 @@ describe("model API targets", () => {
       { timeoutMs: 5000 },
     );
     expect(d).toMatchObject({ status: 0, error: expect.stringContaining("ECONNREFUSED") });
+  });
+});
+
+describe("reading answers (property)", () => {
+  it("any status and body give exactly one of answer, blocked or error, never an exception", () => {
+    const body = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 599 }), body, (status, text) => {
+        const parse = (json: Record<string, unknown>) => ({ text: String(json.text ?? ""), toolCalls: [] });
+        const r = replyOf({ status, body: text, latencyMs: 1 }, parse);
+        const kinds = [r.blocked !== undefined, r.error !== undefined].filter(Boolean).length;
+        expect(kinds).toBeLessThanOrEqual(1);
+        if (status >= 400 && status < 500 && status !== 408 && status !== 429)
+          expect(r.blocked).toBeDefined();
+        if (status >= 500 || status === 408 || status === 429) expect(r.error).toMatch(/^HTTP \d{3}/);
+        if (r.blocked) expect(r.blocked.message.length).toBeLessThanOrEqual(500);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

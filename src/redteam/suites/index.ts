@@ -3,7 +3,7 @@
  * user names. Every file is validated as a whole when it is loaded; a bad probe stops the run
  * before the first request, with the file, the probe and the field named.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
@@ -49,8 +49,15 @@ export function shippedSuiteNames(dir = shippedSuitesDir()): string[] {
     .sort();
 }
 
+/** Largest suite file read: suites are hand-written; anything bigger is a mistake or an attack on the runner. */
+export const MAX_SUITE_BYTES = 2 * 1024 * 1024;
+
 /** Parses and validates one suite file's text. `file` is used in messages and reports. */
 export function parseSuite(text: string, file: string): Suite {
+  if (text.length > MAX_SUITE_BYTES)
+    throw new SuiteError(
+      `${file}: larger than ${MAX_SUITE_BYTES / 1024 / 1024} MB; split it into several suites`,
+    );
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length) {
@@ -113,7 +120,12 @@ export function loadSuites(names: readonly string[] = [], dir?: string): Suite[]
           : `unknown suite "${name}" (shipped: ${shippedSuiteNames(root).join(", ")}; or give a path to a .yaml file)`,
       );
     }
-    const suite = parseSuite(readFileSync(file, "utf8"), isPath ? name : `suites/${name}.yaml`);
+    const shown = isPath ? name : `suites/${name}.yaml`;
+    if (statSync(file).size > MAX_SUITE_BYTES)
+      throw new SuiteError(
+        `${shown}: larger than ${MAX_SUITE_BYTES / 1024 / 1024} MB; split it into several suites`,
+      );
+    const suite = parseSuite(readFileSync(file, "utf8"), shown);
     if (suites.some((s) => s.name === suite.name))
       throw new SuiteError(`suite "${suite.name}" is named twice`);
     suites.push(suite);

@@ -67,7 +67,7 @@ export const judgeSpecSchema = z.union([
        * An RE2 pattern (linear time) that marks success. A match whose text the attacker
        * already sent (an echo of the prompt) does not count.
        */
-      regex: z.string().min(1),
+      regex: z.string().min(1).max(2000),
       flags: z
         .string()
         .regex(/^[imsu]*$/)
@@ -81,7 +81,7 @@ export const judgeSpecSchema = z.union([
       complied: z
         .object({
           minWords: z.number().int().min(1).max(10_000).default(30),
-          match: z.string().optional(),
+          match: z.string().min(1).max(2000).optional(),
         })
         .strict(),
     })
@@ -102,7 +102,10 @@ export const judgeSpecSchema = z.union([
 
 export type JudgeSpec = z.infer<typeof judgeSpecSchema>;
 
-const transformList = z.array(z.string().min(1));
+const transformList = z.array(z.string().min(1).max(64)).max(64);
+/** Longest attack text in a suite (a flood is generated, not written out). */
+const MAX_TEXT = 100_000;
+const attackText = z.string().min(1).max(MAX_TEXT);
 
 export const probeSchema = z
   .object({
@@ -114,11 +117,11 @@ export const probeSchema = z
     atlas: z.array(atlasId).min(1).optional(),
     severity: severity.optional(),
     /** A single-turn attack. */
-    prompt: z.string().min(1).optional(),
+    prompt: attackText.optional(),
     /** A scripted multi-turn attack: user turns, each sent after the model's previous answer. */
-    turns: z.array(z.string().min(1)).min(2).max(12).optional(),
+    turns: z.array(attackText).min(2).max(12).optional(),
     /** Untrusted content the application retrieved (indirect injection lives here). */
-    document: z.string().min(1).optional(),
+    document: attackText.optional(),
     /** Tools offered to the model, from the catalogue. */
     tools: z.array(z.enum(Object.keys(TOOL_CATALOGUE) as [ToolName, ...ToolName[]])).optional(),
     /** A filler of this many words put before the prompt (token floods). */
@@ -131,7 +134,7 @@ export const probeSchema = z
     transforms: transformList.optional(),
     /** Per-request timeout for slow probes (long outputs). */
     timeoutMs: z.number().int().min(1000).max(600_000).optional(),
-    judges: z.array(judgeSpecSchema).min(1),
+    judges: z.array(judgeSpecSchema).min(1).max(16),
   })
   .strict()
   .refine((p) => (p.prompt === undefined) !== (p.turns === undefined), {
@@ -155,7 +158,7 @@ export const suiteSchema = z
         transforms: transformList.default([]),
       })
       .strict(),
-    probes: z.array(probeSchema).min(1),
+    probes: z.array(probeSchema).min(1).max(1000),
   })
   .strict()
   .superRefine((s, ctx) => {

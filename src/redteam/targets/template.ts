@@ -46,7 +46,10 @@ export class TemplateError extends RedteamError {}
 export function loadTemplate(file: string): RequestTemplate {
   let raw: unknown;
   try {
-    raw = parse(readFileSync(file, "utf8"));
+    const text = readFileSync(file, "utf8");
+    // A request template is a few lines; a huge file is a mistake.
+    if (text.length > 64 * 1024) throw new Error("larger than 64 KB");
+    raw = parse(text, { maxAliasCount: 50 });
   } catch (error) {
     throw new TemplateError(`${file}: ${(error as Error).message.split("\n")[0]}`);
   }
