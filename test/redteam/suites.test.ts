@@ -175,7 +175,15 @@ describe("suite validation", () => {
           probes: fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 3 }),
         })
         .map((v) => JSON.stringify({ ...v, defaults: { owasp: ["LLM01"], atlas: ["AML.T0051"] } })),
-      fc.constantFrom("a: &x [*x]", "a: &a [1]\nb: [*a, *a, *a]", "- - - - -", "{{{{", "!!binary abc"),
+      fc.constantFrom(
+        "*-",
+        "a: *nothing",
+        "a: &x [*x]",
+        "a: &a [1]\nb: [*a, *a, *a]",
+        "- - - - -",
+        "{{{{",
+        "!!binary abc",
+      ),
     );
     fc.assert(
       fc.property(yamlish, (text) => {

@@ -63,7 +63,14 @@ export function parseSuite(text: string, file: string): Suite {
   if (doc.errors.length) {
     throw new SuiteError(`${file}: ${doc.errors.map((e) => e.message.split("\n")[0]).join("; ")}`);
   }
-  const result = suiteSchema.safeParse(doc.toJS({ maxAliasCount: 50 }));
+  let raw: unknown;
+  try {
+    // An unresolved alias (`*x` without `&x`) or an alias bomb is an error here, not in parseDocument.
+    raw = doc.toJS({ maxAliasCount: 50 });
+  } catch (error) {
+    throw new SuiteError(`${file}: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const result = suiteSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `  - ${i.path.join(".") || "(top)"}: ${i.message}`);
     throw new SuiteError(`${file}: invalid suite\n${problems.join("\n")}`);
