@@ -183,7 +183,10 @@ function dispatch(ctx: ScanContext, node: ScanNode, report: FileReport): FileRep
     // unpickles the file from byte 0 — so a zip with a pickle in front is scanned both ways.
     if (zipAtStart) return children;
   }
-  const expect = PICKLE_EXTENSIONS.has(ext) || head[0] === 0x80;
+  // A PROTO byte alone makes a pickle "expected" only for files the user named: inside an
+  // archive, raw tensor storages start with 0x80 0x02 by chance (about 1 in 11,000), and a member
+  // counts as a pickle only when it completes or imports something.
+  const expect = PICKLE_EXTENSIONS.has(ext) || (head[0] === 0x80 && node.explicit);
   const pickle = scanPickle(ctx, node, expect && report.format === "unknown");
   if (pickle.isPickle) {
     if (report.format !== "unknown") {

@@ -112,7 +112,8 @@ const NUMPY_SCALARS = [
 export const SAFE_GLOBALS: readonly SafeGroup[] = [
   {
     module: "collections",
-    names: ["OrderedDict", "defaultdict", "deque", "Counter", "namedtuple"],
+    // Not `namedtuple`: pickled namedtuples name their own class, and the factory builds code with eval.
+    names: ["OrderedDict", "defaultdict", "deque", "Counter"],
     why: "container constructors; defaultdict's factory is itself a global and checked",
   },
   {
@@ -275,6 +276,7 @@ const SAFE_CLASS_FAMILIES: readonly { prefix: string; exclude: readonly string[]
       "sklearn.utils._show_versions",
       "sklearn.utils.fixes",
       "sklearn.externals",
+      "sklearn.utils._joblib",
       "sklearn.tests",
       "sklearn.conftest",
       "sklearn.experimental",

@@ -38,6 +38,20 @@ describe("PyTorch", () => {
     expect(reports.map((r) => r.path)).toContain("model.pt:archive/data.pkl");
   });
 
+  it("raw storages that happen to start like a pickle do not make a clean checkpoint invalid", () => {
+    const storage = new Uint8Array(4096).map((_, i) => (i * 131 + 7) & 0xff);
+    storage[0] = 0x80;
+    storage[1] = 0x02;
+    const z = zip([
+      { name: "archive/data.pkl", data: torchStateDictPickle() },
+      { name: "archive/data/0", data: storage },
+    ]);
+    const reports = scan(z, "model.pt");
+    expect(reports[0]!.verdict).toBe("clean");
+    // The same bytes as a file the user names are reported as a broken pickle.
+    expect(top(storage, "weights.pkl").verdict).toBe("invalid");
+  });
+
   it("legacy tar checkpoints: a payload in the pickle member is found", () => {
     const t = tar([
       { name: "sys_info", data: bytes(P.proto(2), P.emptyDict, P.stop) },

@@ -128,6 +128,9 @@ describe("allow-list verdicts", () => {
     // A function (lower case) in scikit-learn is not a class: not allowed by the family rule.
     expect(classifyGlobal("sklearn.utils", "some_function").level).toBe("unknown");
     expect(classifyGlobal("sklearn.datasets", "Fetcher").level).toBe("unknown");
+    expect(classifyGlobal("sklearn.utils._joblib", "Memory").level).toBe("unknown");
+    // The namedtuple factory builds code with eval; pickled namedtuples never need it.
+    expect(classifyGlobal("collections", "namedtuple").level).toBe("unknown");
     expect(classifyGlobal("builtins", "eval").level).toBe("dangerous");
     expect(classifyGlobal("builtins", "getattr").level).toBe("dangerous");
     expect(classifyGlobal("os", "system").level).toBe("dangerous");
@@ -156,6 +159,20 @@ describe("allow-list verdicts", () => {
     const r = scan(outer);
     expect(r.verdict).toBe("malicious");
     expect(r.findings.some((f) => f.detail.startsWith("pickle inside a bytes value"))).toBe(true);
+  });
+
+  it("reads pickles longer than the first read window, and reports the scan limit", () => {
+    // 3 MB of bytes, then the call: the reader must grow its window to reach it.
+    const big = bytes(
+      P.proto(4),
+      P.binbytes(new Uint8Array(3 * 1024 * 1024)),
+      P.pop,
+      callPickle("os", "system", "id", 4).subarray(2),
+    );
+    expect(scan(big).verdict).toBe("malicious");
+    const limited = scanModelBytes(big, "big.pkl", { limits: { maxPickleBytes: 2 * 1024 * 1024 } })[0]!;
+    expect(limited.findings.some((f) => f.kind === "scan-limit")).toBe(true);
+    expect(limited.verdict).not.toBe("clean");
   });
 
   it("a truncated pickle keeps the findings made before the break", () => {

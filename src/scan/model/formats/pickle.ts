@@ -14,6 +14,9 @@ import type { Finding } from "../types.js";
 /** torch/serialization.py MAGIC_NUMBER: the first pickle of every legacy (non-zip) torch.save file. */
 const TORCH_MAGIC = BigInt("0x1950a86a20f9469cfc6c");
 
+/** Bytes read before the first attempt to parse; grown ×16 while a stream needs more. */
+const FIRST_WINDOW = 1024 * 1024;
+
 /** Streams read back to back from one file (legacy torch.save writes five). */
 const MAX_STREAMS = 16;
 
@@ -55,14 +58,21 @@ function nestedFindings(ctx: ScanContext, r: PickleResult, depth: number): Findi
 export function scanPickle(ctx: ScanContext, node: ScanNode, expectPickle: boolean, start = 0): PickleScan {
   const limit = ctx.limits.maxPickleBytes;
   const size = node.source.size;
-  const window = node.source.read(0, Math.min(size, start + limit));
+  // Read a small window first and grow it only while a stream runs past it: most members that
+  // start like a pickle by chance (raw tensor storages of gigabytes) fail within a few bytes.
+  const full = Math.min(size, start + limit);
+  let window = node.source.read(0, Math.min(full, start + FIRST_WINDOW));
   const findings: Finding[] = [];
   let format: PickleScan["format"] = "pickle";
   let pos = start;
   let isPickle = false;
   for (let stream = 0; stream < MAX_STREAMS && pos < window.length; stream++) {
     if (stream > 0 && !(window[pos] === 0x80 && (window[pos + 1] as number) <= HIGHEST_PROTOCOL)) break;
-    const r = simulatePickle(window, pos, { joblib: true });
+    let r = simulatePickle(window, pos, { joblib: true });
+    while (!r.complete && window.length < full && r.error?.message.includes("truncated")) {
+      window = node.source.read(0, Math.min(full, window.length * 16));
+      r = simulatePickle(window, pos, { joblib: true });
+    }
     const imported = looksImported(r);
     const real = r.complete || imported || (stream === 0 && expectPickle);
     if (!real) break;
