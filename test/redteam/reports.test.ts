@@ -61,7 +61,8 @@ async function report(): Promise<RunReport> {
         target: { type: "openai", url: "http://direct.test" },
         results: out.results.map((r) => ({ ...r, verdict: "vulnerable" as const })),
       },
-      out.results,
+      // Reversed, so that the report's own ordering (what got through first) is what is tested.
+      [...out.results].reverse(),
     ),
   });
 }
@@ -146,6 +147,10 @@ describe("reports", () => {
     expect(html).toMatch(/LLM05 <span class="muted">Improper Output Handling/);
     expect(html).toMatch(/<th scope="row">critical<\/th>/);
     expect(html).toContain("What Portcullis stopped");
+    // In the comparison, what got through comes before what was stopped.
+    const cmp = html.slice(html.indexOf('id="comparison"'), html.indexOf('id="findings"'));
+    expect(cmp.indexOf("rep/hostile")).toBeGreaterThan(0);
+    expect(cmp.indexOf("rep/hostile")).toBeLessThan(cmp.indexOf("rep/blocked"));
     expect(html).toMatch(/<details class="finding sev-critical" open>/);
   });
 

@@ -40,6 +40,8 @@ export function visible(value: string): string {
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
+const COMPARISON_ORDER: Partial<Record<string, number>> = { "got-through": 0, regressed: 1, stopped: 2 };
+
 const VERDICT_LABEL: Record<Verdict, string> = {
   vulnerable: "attack succeeded",
   resisted: "resisted",
@@ -160,7 +162,9 @@ export function renderHtml(report: RunReport): string {
 <div class="tiles"><div class="tile blocked"><div class="k">stopped by Portcullis</div><div class="v">${report.comparison.stopped}</div></div><div class="tile vulnerable"><div class="k">got through</div><div class="v">${report.comparison.gotThrough}</div></div><div class="tile"><div class="k">not exploitable directly</div><div class="v">${report.comparison.notExploitable}</div></div><div class="tile"><div class="k">worse through Portcullis</div><div class="v">${report.comparison.regressed}</div></div></div>
 <table><thead><tr><th>case</th><th>OWASP</th><th>severity</th><th>direct</th><th>through Portcullis</th></tr></thead><tbody>
 ${report.comparison.entries
-  .filter((e) => e.outcome === "stopped" || e.outcome === "got-through" || e.outcome === "regressed")
+  .filter((e) => e.outcome in COMPARISON_ORDER)
+  // What got through first: that is what a reader has to act on.
+  .sort((a, b) => (COMPARISON_ORDER[a.outcome] ?? 9) - (COMPARISON_ORDER[b.outcome] ?? 9))
   .map(
     (e) =>
       `<tr><td>${escapeHtml(e.title)}<br><code>${escapeHtml(e.id)}</code></td><td>${escapeHtml(e.owasp.join(", "))}</td><td>${e.severity}</td><td>${badge(e.direct)}</td><td>${badge(e.through)}</td></tr>`,
