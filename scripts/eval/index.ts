@@ -18,6 +18,7 @@ import { defaultDataDir, readTrainingRecord, repoRoot } from "./data.js";
 import { evaluateInjection } from "./injection.js";
 import { evaluateLeak } from "./leak.js";
 import { evaluateModelScanner } from "./model.js";
+import { evaluateDatasetScanner } from "./dataset.js";
 import { createOurs } from "./ours.js";
 import { loadPeers, type Peers } from "./peers.js";
 import { evaluatePii } from "./pii.js";
@@ -218,10 +219,6 @@ function render(
   }
   for (const s of sections) out.push(`## ${s.title}`, "", ...s.markdown, "");
   out.push(
-    "## Not evaluated here",
-    "",
-    "- `data_poisoning/sst2_backdoor_detection.jsonl`: poisoned-sample detection belongs to the dataset scanner (issue 6), not to the text detectors.",
-    "",
     "## Latency per text (wall clock, one call per text, after a warm-up)",
     "",
     "Portcullis runs every default detector on each text (the injection rows in their file's context; the secrets pass over " +
@@ -232,7 +229,7 @@ function render(
     "## How to reproduce",
     "",
     "- `npm run eval` runs everything and rewrites this file; `npm run eval -- --help` lists the options " +
-      "(`--only injection,leak,pii,secrets,speed,model`, `--no-peers`, `--limit N` rows per source for a quick run, `--json`). " +
+      "(`--only injection,leak,pii,secrets,speed,model,dataset`, `--no-peers`, `--limit N` rows per source for a quick run, `--json`). " +
       "A partial run prints its tables and leaves this file alone unless `--write` is given.",
     "- `npm run build && node dist/bench/detect.js [--prompts N] [--rounds R] [--doc-mb M] [--json]` runs the speed " +
       "micro-benchmark alone (`bench/run.ts` is the gateway benchmark and has no hook for it).",
@@ -310,6 +307,8 @@ async function main(): Promise<number> {
       sections.push(await evaluatePii({ dataDir, ours, peers: peers?.pii ?? [], limit, log }));
     } else if (id === "secrets") {
       sections.push(await evaluateSecrets({ dataDir, ours, peers: peers?.secrets ?? [], limit, log }));
+    } else if (id === "dataset") {
+      sections.push(await evaluateDatasetScanner(dataDir, log));
     } else if (id === "model") {
       log("model files");
       sections.push(evaluateModelScanner(dataDir));
