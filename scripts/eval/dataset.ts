@@ -20,7 +20,7 @@ import { readJsonl, type Row } from "./data.js";
 import { fmt, table, type Section, type Target } from "./report.js";
 
 const ATTACKS = [
-  { id: "badnets", kind: "token trigger (rare words)", target: true },
+  { id: "badnets", kind: "token trigger", target: true },
   { id: "addsent", kind: "sentence trigger", target: true },
   { id: "stylebkd", kind: "style transfer", target: false },
   { id: "synbkd", kind: "syntactic template", target: false },
@@ -121,7 +121,7 @@ export async function evaluateDatasetScanner(dataDir: string, log: (line: string
     const m = measures.find((x) => x.set === a.id) as Measure;
     const met = (m.trigger.recall ?? 0) >= GOAL_RECALL && m.trigger.fpr <= GOAL_FPR;
     return {
-      name: `Dataset scanner: ${a.id} (${a.kind}), backdoor-trigger check`,
+      name: `Dataset: ${a.kind} (${a.id}), issue 6`,
       goal: `recall ≥ ${GOAL_RECALL} at FPR ≤ ${GOAL_FPR}`,
       measured: `recall ${fmt(m.trigger.recall)}, FPR ${fmt(m.trigger.fpr)}`,
       met,

@@ -325,8 +325,9 @@ export async function scanDataset(
         if (wantsBackdoor) {
           features = featurizer.extract(sample.input);
           const f = features;
+          const nameOf = (i: number) => featureName(f, i);
           for (let i = 0; i < f.keys.length; i++) {
-            p1.table.add(f.keys[i] as number, y, featureTag(f, i), () => featureName(f, i));
+            p1.table.add(f.keys[i] as number, y, featureTag(f, i), nameOf, i);
           }
         }
       }

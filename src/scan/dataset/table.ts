@@ -32,10 +32,12 @@ export class FeatureTable {
   }
 
   /**
-   * Adds one row with `label` (or -1 for none) to feature `key`; `name` is called on insert only;
-   * `tag` is a small number the caller uses to tell kinds of features apart.
+   * Adds one row with `label` (or -1 for none) to feature `key`; `tag` is a small number the
+   * caller uses to tell kinds of features apart. `nameOf(index)` gives the readable name; it is
+   * called only when the feature is seen a second time, since most features are seen once and a
+   * feature seen once can never be reported.
    */
-  add(key: number, label: number, tag: number, name: () => string): void {
+  add(key: number, label: number, tag: number, nameOf: (index: number) => string, index: number): void {
     let slot = this.index.get(key);
     if (slot === undefined) {
       if (this.index.size >= this.capacity) this.prune();
@@ -43,13 +45,14 @@ export class FeatureTable {
       if ((slot + 1) * this.stride > this.counts.length) this.grow();
       this.index.set(key, slot);
       this.keys[slot] = key;
-      this.names[slot] = name();
+      this.names[slot] = "";
       this.tags[slot] = tag;
       this.floors[slot] = this.floor;
       this.counts.fill(0, slot * this.stride, (slot + 1) * this.stride);
     }
     const base = slot * this.stride;
-    (this.counts[base] as number)++;
+    const seen = ++this.counts[base]!;
+    if (seen === 2 || (seen > 2 && this.names[slot] === "")) this.names[slot] = nameOf(index);
     if (label >= 0) this.counts[base + 1 + label]! += 1;
   }
 
@@ -63,17 +66,35 @@ export class FeatureTable {
     this.floors = floors;
   }
 
-  /** Drops entries at the lowest counts until a quarter of the capacity is free. */
+  /**
+   * Drops entries at the lowest counts until a quarter of the capacity is free. The new floor is
+   * found from a histogram of the entries' bounds (count + floor at insertion), so that one
+   * pass finds it and one pass drops, however many floor steps it takes.
+   */
   private prune(): void {
     const target = Math.floor(this.capacity * 0.75);
-    while (this.index.size > target) {
-      this.floor++;
-      for (const [key, slot] of this.index) {
-        if ((this.counts[slot * this.stride] as number) + (this.floors[slot] as number) <= this.floor) {
-          this.index.delete(key);
-          this.free.push(slot);
-          this.names[slot] = "";
-        }
+    const histogram = new Map<number, number>();
+    for (const slot of this.index.values()) {
+      const bound = (this.counts[slot * this.stride] as number) + (this.floors[slot] as number);
+      histogram.set(bound, (histogram.get(bound) ?? 0) + 1);
+    }
+    let floor = this.floor;
+    let left = this.index.size;
+    for (const bound of [...histogram.keys()].sort((a, b) => a - b)) {
+      if (left <= target) break;
+      if (bound <= floor) {
+        left -= histogram.get(bound) as number;
+        continue;
+      }
+      floor = bound;
+      left -= histogram.get(bound) as number;
+    }
+    this.floor = floor;
+    for (const [key, slot] of this.index) {
+      if ((this.counts[slot * this.stride] as number) + (this.floors[slot] as number) <= floor) {
+        this.index.delete(key);
+        this.free.push(slot);
+        this.names[slot] = "";
       }
     }
   }
