@@ -173,6 +173,13 @@ describe("Keras", () => {
     expect(r.format).toMatch(/hdf5|keras/);
     expect(r.verdict).toBe("malicious");
     expect(kinds(r)).toContain("lambda-layer");
+    expect(r.findings.find((f) => f.kind === "lambda-layer")!.detail).toContain("attribute model_config");
+    // A layout the structured reader cannot follow: the raw bytes are searched for the config.
+    const broken = hdf5WithAttribute("model_config", JSON.stringify(nestedConfig));
+    broken[96] = 9; // root object header version
+    const b = top(broken, "model.h5");
+    expect(kinds(b)).toContain("hdf5-not-covered");
+    expect(b.verdict).toBe("malicious");
     const clean = top(
       hdf5WithAttribute("model_config", JSON.stringify({ class_name: "Sequential", config: { layers: [] } })),
       "m.h5",
