@@ -13,6 +13,10 @@ import { resolveOptions, type AnalyticsOptions } from "./options.js";
 import type { SharedState } from "./shared.js";
 import { IdentityState, SCALES, type Observation } from "./state.js";
 
+/** Scores at or above this are "high" (severity high; incident rules suspend on them by default). */
+export const HIGH_SCORE = 0.9;
+const scoreBand = (score: number): number => (score >= HIGH_SCORE ? 1 : 0);
+
 /** The engine's judgement of one identity after an event. */
 export interface Assessment {
   key: string;
@@ -34,8 +38,8 @@ interface Entry {
   team: string;
   keyName: string | undefined;
   lastIp: string | undefined;
-  /** Time of the last published detection per category (the cooldown). */
-  emitted: Map<Category, number> | undefined;
+  /** Time and score band of the last published detection per category (the cooldown). */
+  emitted: Map<Category, { at: number; band: number }> | undefined;
 }
 
 export interface AnalyticsHooks {
@@ -196,9 +200,12 @@ export class AnalyticsEngine {
     };
     if (best && score >= this.options.threshold) {
       const last = entry.emitted?.get(best.category);
-      if (last === undefined || now - last >= this.options.cooldownMs) {
+      const band = scoreBand(score);
+      // Within the cooldown, a detection is published again only when it escalates into the high
+      // band: incident rules act on "score > 0.9", which a first detection at 0.75 must not mask.
+      if (last === undefined || now - last.at >= this.options.cooldownMs || band > last.band) {
         entry.emitted ??= new Map();
-        entry.emitted.set(best.category, now);
+        entry.emitted.set(best.category, { at: now, band: Math.max(band, last?.band ?? 0) });
         assessment.detection = this.detectionEvent(
           key,
           entry,
@@ -223,7 +230,7 @@ export class AnalyticsEngine {
     reasons: string[],
     now: number,
   ): SecurityEvent {
-    const severity = score >= 0.9 ? "high" : "medium";
+    const severity = scoreBand(score) === 1 ? "high" : "medium";
     const rounded = Math.round(score * 1000) / 1000;
     return {
       id: uuidv7(),
@@ -320,7 +327,8 @@ export class AnalyticsEngine {
       if (a.detection) {
         let claimed = true;
         try {
-          claimed = await shared.claim(key, a.category!, this.options.cooldownMs);
+          const band = scoreBand(a.score) === 1 ? ":high" : "";
+          claimed = await shared.claim(key, `${a.category!}${band}`, this.options.cooldownMs);
         } catch (error) {
           this.hooks.onSharedError?.(error);
         }

@@ -19,6 +19,7 @@ import { createSiemSubscribers } from "../siem/index.js";
 import { openSqliteStore, openStore, type Store, type StoreOptions } from "../store/index.js";
 import { ensureDataDir, loadServerSecret, sqliteFile } from "./data-dir.js";
 import { buildGuardStages } from "./guards.js";
+import { startAnalytics } from "./analytics.js";
 import { startIncidents } from "./incidents.js";
 import { bootstrapAdminKey } from "./keys.js";
 import { createLogger } from "./logger.js";
@@ -163,6 +164,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     ...(policyOverrides ? { policyOverrides } : {}),
     logger,
   });
+  // Behaviour analytics (docs/analytics.md): a bus subscriber publishing its detections on the bus.
+  const analytics = await startAnalytics({ loaded, bus, logger });
 
   await gateway.app.listen({ host: config.server.host, port: config.server.port });
   const address = gateway.app.server.address() as AddressInfo;
@@ -184,10 +187,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         await gateway.close();
         await payloads.close();
         await limiter.close();
+        // Analytics first, so its last detections are on the bus before the other queues drain.
+        if (analytics) await bus.drain(config.server.shutdownGraceMs, ["analytics"]);
         const flushed = await bus.drain(config.server.shutdownGraceMs);
         if (!flushed)
           logger.error({ pending: bus.stats() }, "shutdown: some security events could not be flushed");
         await incidents?.close();
+        await analytics?.close();
         await bus.close(0);
         await Promise.all(siem.map((exporter) => exporter.close()));
         await audit?.close(); // signs the closing checkpoint

@@ -11,7 +11,7 @@ import { NONE, type Detector } from "../types.js";
  */
 
 /** Requests in about 10 minutes where the volume factor starts and where it is full. */
-const VOLUME: [number, number] = [1500, 6000];
+const VOLUME: [number, number] = [500, 2000];
 
 export const flood: Detector = {
   category: "flood",
@@ -24,7 +24,8 @@ export const flood: Detector = {
     if (n < VOLUME[0]) return NONE;
     const rate = perHour(n, 0);
     const rise = surge(input, rate);
-    const score = logRamp(n, VOLUME[0], VOLUME[1]) * (rise ? logRamp(rise.ratio, 3, 20) : 1);
+    // Without any baseline (a new key in a new team) only the volume speaks, and it is trusted less.
+    const score = logRamp(n, VOLUME[0], VOLUME[1]) * (rise ? logRamp(rise.ratio, 3, 20) : 0.8);
     return {
       score,
       scale: 0,

@@ -16,7 +16,7 @@ import { NONE, type Detector, type DetectorInput, type Verdict } from "../types.
  */
 
 /** Novel prompts in the window where the volume factor starts and where it is full, per scale. */
-const VOLUME: Record<1 | 2, [number, number]> = { 1: [40, 200], 2: [60, 240] };
+const VOLUME: Record<1 | 2, [number, number]> = { 1: [30, 150], 2: [40, 160] };
 /** Distinct templates in the window: below the first, one job's template; above the second, a task space. */
 const TEMPLATES: [number, number] = [8, 30];
 
@@ -36,10 +36,12 @@ function atScale(input: DetectorInput, scale: 1 | 2): Verdict {
     declared !== undefined ? Math.max(0, novel - (declared * (scale === 1 ? 2 : 12)) / 2) : novel;
   const volume = logRamp(excess, VOLUME[scale][0], VOLUME[scale][1]);
   const coverage = ramp(templates, TEMPLATES[0], TEMPLATES[1]);
-  const novelty = ramp(novel / n, 0.4, 0.75);
+  // Templated prompts with varying slots look alike to MinHash, so a distiller's novelty share is
+  // often well under 1: low novelty weakens the score, it does not cancel it (coverage decides).
+  const novelty = 0.5 + 0.5 * ramp(novel / n, 0.25, 0.6);
   const params = input.expected?.logprobs
     ? 0
-    : Math.max(ramp(harvest / n, 0.15, 0.5), 0.85 * ramp(temp0 / n, 0.5, 0.9));
+    : Math.max(ramp(harvest / n, 0.1, 0.4), 0.85 * ramp(temp0 / n, 0.5, 0.9));
   const rise = surge(input, perHour(n, scale));
   const change = rise ? 0.75 + 0.25 * logRamp(rise.ratio, 1.5, 10) : 1;
   const score = volume * coverage * novelty * params * change;
