@@ -5,9 +5,10 @@
  * have been under-counted by, so reported counts are exact lower bounds and any feature seen in
  * more than `floor` rows survives.
  */
+import { NumberMap } from "./number-map.js";
 
 export class FeatureTable {
-  private readonly index = new Map<number, number>();
+  private readonly index = new NumberMap(4096);
   private counts: Uint32Array;
   private floors: Uint32Array;
   private names: string[] = [];
@@ -39,7 +40,7 @@ export class FeatureTable {
    */
   add(key: number, label: number, tag: number, nameOf: (index: number) => string, index: number): void {
     let slot = this.index.get(key);
-    if (slot === undefined) {
+    if (slot < 0) {
       if (this.index.size >= this.capacity) this.prune();
       slot = this.free.pop() ?? this.keys.length;
       if ((slot + 1) * this.stride > this.counts.length) this.grow();
@@ -74,10 +75,10 @@ export class FeatureTable {
   private prune(): void {
     const target = Math.floor(this.capacity * 0.75);
     const histogram = new Map<number, number>();
-    for (const slot of this.index.values()) {
+    this.index.forEachValue((slot) => {
       const bound = (this.counts[slot * this.stride] as number) + (this.floors[slot] as number);
       histogram.set(bound, (histogram.get(bound) ?? 0) + 1);
-    }
+    });
     let floor = this.floor;
     let left = this.index.size;
     for (const bound of [...histogram.keys()].sort((a, b) => a - b)) {
@@ -90,17 +91,17 @@ export class FeatureTable {
       left -= histogram.get(bound) as number;
     }
     this.floor = floor;
-    for (const [key, slot] of this.index) {
-      if ((this.counts[slot * this.stride] as number) + (this.floors[slot] as number) <= floor) {
-        this.index.delete(key);
-        this.free.push(slot);
-        this.names[slot] = "";
-      }
-    }
+    this.index.retain((_key, slot) => {
+      if ((this.counts[slot * this.stride] as number) + (this.floors[slot] as number) > floor) return true;
+      this.free.push(slot);
+      this.names[slot] = "";
+      return false;
+    });
   }
 
   slotOf(key: number): number | undefined {
-    return this.index.get(key);
+    const slot = this.index.get(key);
+    return slot < 0 ? undefined : slot;
   }
 
   total(slot: number): number {
@@ -124,35 +125,37 @@ export class FeatureTable {
   }
 
   *slots(): Generator<number> {
-    for (const slot of this.index.values()) yield slot;
+    for (const [, slot] of this.index.entries()) yield slot;
   }
 }
 
 /** A bounded counter of keys (LSH buckets); pruning drops the rarest, so counts are lower bounds. */
 export class KeyCounter {
-  private readonly map = new Map<number, number>();
+  private readonly map = new NumberMap(4096);
   floor = 0;
   constructor(readonly capacity: number) {}
 
   add(key: number): void {
-    const c = this.map.get(key);
-    if (c !== undefined) {
-      this.map.set(key, c + 1);
-      return;
-    }
-    if (this.map.size >= this.capacity) this.prune();
-    this.map.set(key, 1);
+    if (this.map.size >= this.capacity && this.map.get(key) < 0) this.prune();
+    this.map.add(key, 1);
   }
 
   get(key: number): number {
-    return this.map.get(key) ?? 0;
+    return Math.max(0, this.map.get(key));
   }
 
+  /** Raises the floor until at most three quarters of the capacity is used, in two passes. */
   private prune(): void {
     const target = Math.floor(this.capacity * 0.75);
-    while (this.map.size > target) {
-      this.floor++;
-      for (const [key, c] of this.map) if (c <= this.floor) this.map.delete(key);
+    const histogram = new Map<number, number>();
+    this.map.forEachValue((c) => histogram.set(c, (histogram.get(c) ?? 0) + 1));
+    let left = this.map.size;
+    for (const c of [...histogram.keys()].sort((a, b) => a - b)) {
+      if (left <= target) break;
+      this.floor = Math.max(this.floor, c);
+      left -= histogram.get(c) as number;
     }
+    const floor = this.floor;
+    this.map.retain((_key, c) => c > floor);
   }
 }
