@@ -63,9 +63,50 @@ export interface RowFeatures {
   shapes: string[];
 }
 
+/**
+ * The set of a row's feature keys, cleared per row in constant time (a generation stamp per
+ * slot). A `Set` of 53-bit numbers boxes every key; this one keeps them in typed arrays.
+ */
+class RowKeySet {
+  private readonly keys: Float64Array;
+  private readonly stamps: Uint32Array;
+  private readonly mask: number;
+  private generation = 1;
+
+  constructor(maxKeys: number) {
+    let capacity = 16;
+    while (capacity < maxKeys * 2) capacity *= 2;
+    this.keys = new Float64Array(capacity);
+    this.stamps = new Uint32Array(capacity);
+    this.mask = capacity - 1;
+  }
+
+  clear(): void {
+    this.generation++;
+    if (this.generation === 0xffffffff) {
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
+  }
+
+  /** Adds the key; false when it was already there. */
+  add(key: number): boolean {
+    let i = (Math.imul((key >>> 0) ^ ((key / 4294967296) >>> 0), 0x9e3779b1) >>> 0) & this.mask;
+    for (;;) {
+      if (this.stamps[i] !== this.generation) {
+        this.stamps[i] = this.generation;
+        this.keys[i] = key;
+        return true;
+      }
+      if (this.keys[i] === key) return false;
+      i = (i + 1) & this.mask;
+    }
+  }
+}
+
 /** Reusable extractor (it keeps scratch arrays between rows). */
 export class Featurizer {
-  private seen = new Set<number>();
+  private readonly seen = new RowKeySet(MAX_TOKENS * MAX_NGRAM + 16);
   private ha: number[] = [];
   private hb: number[] = [];
 
@@ -81,8 +122,7 @@ export class Featurizer {
     }
     const out: RowFeatures = { tokens, keys: [], kind: [], start: [], length: [], shapes: [] };
     const push = (key: number, kind: FeatureKind, start: number, length: number) => {
-      if (seen.has(key)) return;
-      seen.add(key);
+      if (!seen.add(key)) return;
       out.keys.push(key);
       out.kind.push(kind);
       out.start.push(start);
