@@ -418,5 +418,76 @@ export function buildProgram(): Command {
       process.exitCode = await drill(opts);
     });
 
+  // Incident response (docs/incidents.md): lifecycle and actions through a running gateway.
+  const incidents = program
+    .command("incidents")
+    .description("incidents and automated response actions of a running gateway (docs/incidents.md)");
+  const remote = (cmd: Command) =>
+    cmd
+      .option("--server <url>", "the running gateway (required)")
+      .option("--admin-key <key>", "admin key (default: $PORTCULLIS_ADMIN_KEY)")
+      .addOption(format());
+  const lazy = () => import("./commands/incidents/index.js");
+  remote(
+    incidents
+      .command("list")
+      .description("list incidents, newest first")
+      .addOption(new Option("--status <status>").choices(["open", "acknowledged", "resolved"]))
+      .addOption(new Option("--severity <severity>").choices(["low", "medium", "high", "critical"]))
+      .option("--key <id>", "only this key's incidents")
+      .option("--type <type>", "only this type (prompt_injection, model_extraction, …)")
+      .option("--limit <n>", "at most this many (1-500)", "100"),
+  ).action(async (opts) => {
+    process.exitCode = await (await lazy()).incidentsList(opts);
+  });
+  remote(incidents.command("show <id>").description("one incident with its history and actions")).action(
+    async (id, opts) => {
+      process.exitCode = await (await lazy()).incidentsShow({ id, ...opts });
+    },
+  );
+  for (const [step, what] of [
+    ["ack", "acknowledge an open incident"],
+    ["resolve", "resolve an incident"],
+  ] as const) {
+    remote(incidents.command(`${step} <id>`).description(what).option("--note <text>", "why")).action(
+      async (id, opts) => {
+        process.exitCode = await (await lazy()).incidentsStep({ id, step, ...opts });
+      },
+    );
+  }
+  remote(
+    incidents
+      .command("actions")
+      .description("list response actions (suspensions, throttles, policies, notifications)")
+      .addOption(
+        new Option("--state <state>").choices([
+          "active",
+          "done",
+          "expired",
+          "reverted",
+          "superseded",
+          "failed",
+        ]),
+      )
+      .option("--key <id>", "only actions on this key")
+      .option("--incident <id>", "only this incident's actions")
+      .option("--limit <n>", "at most this many (1-1000)", "100"),
+  ).action(async (opts) => {
+    process.exitCode = await (await lazy()).incidentsActions(opts);
+  });
+  remote(
+    incidents
+      .command("revert <action-id>")
+      .description("revert an active suspension, throttle or required policy")
+      .option("--note <text>", "why"),
+  ).action(async (id, opts) => {
+    process.exitCode = await (await lazy()).incidentsRevert({ id, ...opts });
+  });
+  remote(
+    incidents.command("feedback").description("feedback reports counted per detector, policy and rule"),
+  ).action(async (opts) => {
+    process.exitCode = await (await lazy()).incidentsFeedback(opts);
+  });
+
   return program;
 }

@@ -63,6 +63,12 @@ export const ERRORS = {
     type: "invalid_request_error",
     message: "The request body does not match the endpoint's schema.",
   },
+  // Incident response (docs/incidents.md): a lifecycle step or a revert the record's state forbids.
+  PCX_CONFLICT: {
+    status: 409,
+    type: "invalid_request_error",
+    message: "The record is not in a state that allows this.",
+  },
   PCX_BODY_TOO_LARGE: {
     status: 413,
     type: "invalid_request_error",

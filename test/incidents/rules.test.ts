@@ -127,11 +127,14 @@ describe("rule windows", () => {
     };
     const engine = compileRules([rule]);
     expect(engine.observe(extraction(0.89))).toEqual([]);
-    const fired = engine.observe(extraction(0.95));
+    // As the analytics engine sends it: its reasons in details and in decision.reasons.
+    const event = extraction(0.95);
+    event.decision.reasons = ["412 distinct templated prompts in 2 h"];
+    const fired = engine.observe(event);
     expect(fired).toHaveLength(1);
     expect(fired[0]!.score).toBe(0.95);
     // The detection's own reasons and valid mapping ids come along.
-    expect(fired[0]!.reasons).toContain("412 distinct templated prompts in 2 h");
+    expect(fired[0]!.reasons).toEqual(["Three blocked injections", "412 distinct templated prompts in 2 h"]);
     expect(fired[0]!.atlas).toEqual(["AML.T0051", "AML.T0024.002"]);
   });
 

@@ -164,7 +164,8 @@ function actorOf(identity: Identity, request: FastifyRequest): IncidentActor {
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
   if (outcome.reason === "not_found") throw new GatewayError("PCX_NOT_FOUND", outcome.message);
-  throw new GatewayError("PCX_INVALID_REQUEST", outcome.message);
+  if (outcome.reason === "conflict") throw new GatewayError("PCX_CONFLICT", outcome.message);
+  throw new GatewayError("PCX_INTERNAL", outcome.message);
 }
 
 /** The incidents and response-actions admin routes (admins act; auditors read). */

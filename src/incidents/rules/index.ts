@@ -189,13 +189,18 @@ export function compileRules(rules: readonly IncidentRule[], maxTracked = 100_00
         state.sample.push({ id: event.id, ...(event.request_id ? { requestId: event.request_id } : {}) });
         if (state.sample.length > SAMPLE) state.sample.shift();
         if (!count(rule, state, event.time)) continue;
+        // A detection repeats its reasons in decision.reasons: each is said once.
         const reasons = [
-          rule.threshold
-            ? `${rule.description} (${rule.threshold.count} in ${Math.round(rule.threshold.window / 1000)} s)`
-            : rule.description,
-          ...detailStrings(event, "reasons").slice(0, 5),
-          ...event.decision.reasons.slice(0, 3),
-        ].map(clip);
+          ...new Set(
+            [
+              rule.threshold
+                ? `${rule.description} (${rule.threshold.count} in ${Math.round(rule.threshold.window / 1000)} s)`
+                : rule.description,
+              ...detailStrings(event, "reasons").slice(0, 5),
+              ...event.decision.reasons.slice(0, 3),
+            ].map(clip),
+          ),
+        ];
         fired.push({
           rule,
           keyId,

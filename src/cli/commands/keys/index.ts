@@ -2,7 +2,7 @@ import { request } from "undici";
 import { KeyTransitionError, keyJson, openLocalKeys, parseExpiry } from "../../../app/index.js";
 import { CliError, EXIT_FINDINGS, EXIT_OK } from "../../errors.js";
 
-interface Target {
+export interface Target {
   dataDir: string;
   server?: string;
   adminKey?: string;
@@ -20,7 +20,12 @@ export interface KeysCreateOptions extends Target {
 type KeyJson = ReturnType<typeof keyJson>;
 
 /** Calls the admin API of a running gateway. The admin key travels only in the header. */
-async function adminApi<T>(target: Target, method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+export async function adminApi<T>(
+  target: Target,
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const adminKey = target.adminKey ?? process.env.PORTCULLIS_ADMIN_KEY;
   if (!adminKey) throw new CliError("--server needs an admin key: --admin-key KEY or PORTCULLIS_ADMIN_KEY");
   let response;
