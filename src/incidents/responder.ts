@@ -378,7 +378,13 @@ export class Responder {
     playbook: string,
     action: PlaybookAction,
     state: ResponseActionState,
-    extra: { expiresAt?: number | null; detail?: string | null; params?: Record<string, unknown> } = {},
+    extra: {
+      expiresAt?: number | null;
+      detail?: string | null;
+      params?: Record<string, unknown>;
+      /** Runs before the record is stored, undone if storing fails. */
+      enforce?: { apply(record: ResponseActionRecord): void; undo(record: ResponseActionRecord): void };
+    } = {},
   ): Promise<ResponseActionRecord> {
     const now = this.clock();
     const { type, ...settings } = action;
@@ -397,7 +403,13 @@ export class Responder {
       endedBy: null,
       detail: extra.detail ?? null,
     };
-    await this.store.insertAction(record);
+    extra.enforce?.apply(record);
+    try {
+      await this.store.insertAction(record);
+    } catch (error) {
+      extra.enforce?.undo(record);
+      throw error;
+    }
     this.options.publish(
       this.event(`response.${type}`, state === "failed" ? "high" : "medium", {
         action_id: record.id,
@@ -461,10 +473,20 @@ export class Responder {
         detail: `${action.type} is not available in this process`,
       });
     }
-    const record = await this.record(trigger, incident, playbook, action, "active", { expiresAt });
-    this.active.set(record.id, record);
-    this.apply(trigger.keyId);
-    return record;
+    // In force before it shows as active in the store: whoever sees it there finds it applied.
+    return this.record(trigger, incident, playbook, action, "active", {
+      expiresAt,
+      enforce: {
+        apply: (record) => {
+          this.active.set(record.id, record);
+          this.apply(record.keyId);
+        },
+        undo: (record) => {
+          this.active.delete(record.id);
+          this.apply(record.keyId);
+        },
+      },
+    });
   }
 
   private async fail(record: ResponseActionRecord, error: unknown): Promise<ResponseActionRecord> {

@@ -82,7 +82,10 @@ incidents:
 
     const action = await suspension(app.id);
     expect(action).toMatchObject({ playbook: "contain-injection", expires_at: null });
-    const refused = await ask(app.key, "Hello?");
+    const refused = await eventually(async () => {
+      const res = await ask(app.key, "Hello?");
+      return res.status === 200 ? undefined : res;
+    });
     expect(refused.status).toBe(401);
     expect((refused.json.error as Json).code).toBe("PCX_AUTH_KEY_SUSPENDED");
 

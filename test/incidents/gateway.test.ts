@@ -102,7 +102,11 @@ incidents:
     incidentId = incident!.id as string;
     expect((incident!.evidence as { request_ids: string[] }).request_ids).toEqual(blocked);
 
-    const refused = await s.call("POST", "/v1/chat/completions", user.key, chat("Hello again"));
+    // The suspension follows the incident within moments (the playbook's next action).
+    const refused = await eventually(async () => {
+      const res = await s.call("POST", "/v1/chat/completions", user.key, chat("Hello again"));
+      return res.status === 200 ? undefined : res;
+    });
     expect(refused.status).toBe(401);
     expect(code(refused.json)).toBe("PCX_AUTH_KEY_SUSPENDED");
 
