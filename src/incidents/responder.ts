@@ -98,6 +98,8 @@ export class Responder {
   private readonly clock: () => number;
   private readonly maxTracked: number;
   private lastIdTime = 0;
+  /** Serialises what changes the actions in force (sync, a new throttle or policy, a revert). */
+  private lock: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: ResponderOptions) {
     this.clock = options.clock ?? Date.now;
@@ -111,6 +113,16 @@ export class Responder {
   private nextId(): string {
     this.lastIdTime = Math.max(this.clock(), this.lastIdTime + 1);
     return uuidv7(this.lastIdTime);
+  }
+
+  /**
+   * Runs `work` after every earlier exclusive job: a sync that reloaded the actions in force before
+   * a revert was stored must not re-apply them after the revert lifted them.
+   */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work, work);
+    this.lock = run.catch(() => undefined);
+    return run;
   }
 
   private get store(): IncidentStore {
@@ -474,19 +486,21 @@ export class Responder {
       });
     }
     // In force before it shows as active in the store: whoever sees it there finds it applied.
-    return this.record(trigger, incident, playbook, action, "active", {
-      expiresAt,
-      enforce: {
-        apply: (record) => {
-          this.active.set(record.id, record);
-          this.apply(record.keyId);
+    return this.exclusive(() =>
+      this.record(trigger, incident, playbook, action, "active", {
+        expiresAt,
+        enforce: {
+          apply: (record) => {
+            this.active.set(record.id, record);
+            this.apply(record.keyId);
+          },
+          undo: (record) => {
+            this.active.delete(record.id);
+            this.apply(record.keyId);
+          },
         },
-        undo: (record) => {
-          this.active.delete(record.id);
-          this.apply(record.keyId);
-        },
-      },
-    });
+      }),
+    );
   }
 
   private async fail(record: ResponseActionRecord, error: unknown): Promise<ResponseActionRecord> {
@@ -526,7 +540,11 @@ export class Responder {
    * Reloads the lasting actions when the store's action version moved (another replica or the
    * admin API wrote one), applies them, and ends the ones past their time. Runs on a timer.
    */
-  async sync(): Promise<void> {
+  sync(): Promise<void> {
+    return this.exclusive(() => this.syncNow());
+  }
+
+  private async syncNow(): Promise<void> {
     const version = await this.store.actionsVersion();
     if (version !== this.version) {
       const before = new Set([...this.active.values()].map((a) => a.keyId));
@@ -658,7 +676,7 @@ export class Responder {
         message: `Only an active suspension, throttle or policy can be reverted; this ${action.type} is ${action.state}.`,
       };
     }
-    const ended = await this.end(actionId, "reverted", actor, note ?? null);
+    const ended = await this.exclusive(() => this.end(actionId, "reverted", actor, note ?? null));
     if (!ended) return { ok: false, reason: "conflict", message: "The action ended meanwhile." };
     return { ok: true, value: ended };
   }

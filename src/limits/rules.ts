@@ -120,7 +120,9 @@ export function buildPlan(config: LimitsSection, keyId: string, team: string, ti
   const teamValues = merge(config.team, config.teams[team]);
   const rules: Rule[] = [];
   const tag = hashTag(team);
-  subjectRules(key, `k:${keyId}`, tag, rules);
+  // A throttled key is counted in buckets of its own: the throttle starts from a clean slate, and
+  // when it is lifted the key's usual buckets carry no debt run up under the tighter limit.
+  subjectRules(key, tighter ? `k:${keyId}:throttled` : `k:${keyId}`, tag, rules);
   subjectRules(teamValues, `t:${team}`, tag, rules);
   const min = (a: number | null, b: number | null) => Math.min(a ?? Infinity, b ?? Infinity);
   return {
