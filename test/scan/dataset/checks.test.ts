@@ -83,6 +83,17 @@ describe("backdoor triggers (statistical, no word list)", () => {
     expect(clean.summary.triggers).toEqual([]);
   });
 
+  it("bounded memory: with a small feature table the trigger is still found and the summary says counts are lossy", async () => {
+    const data = classification({ rows: 2000, seed: 13, poisoned: 60, trigger: "zorblat" });
+    const { summary } = await scan(jsonl(data), {
+      labelField: "label",
+      checks: ["backdoor"],
+      maxFeatures: 3000,
+    });
+    expect(summary.triggers.map((t) => t.trigger)).toContain("zorblat");
+    expect(summary.notes.join(" ")).toMatch(/feature table full/);
+  });
+
   it("without labels the test is skipped with a note", async () => {
     const { summary } = await scan(
       jsonl(classification({ rows: 100, seed: 1 }).map((r) => ({ text: r.text }))),
@@ -195,6 +206,19 @@ describe("content checks from the detection engine", () => {
     const bySource = new Map(rows.map((r) => [r.source, r]));
     expect(has(bySource.get("page.html"), "prompt_injection")).toBe(true);
     expect(bySource.get("clean.md")?.flagged).toBe(false);
+  });
+
+  it("look-alike letters from another script (homoglyphs) are hidden text", async () => {
+    const { rows } = await scan(
+      jsonl([
+        { text: "log in at p\u0430yp\u0430l dot com to confirm" },
+        { text: "log in at paypal dot com to confirm" },
+      ]),
+      { checks: ["hidden_text"] },
+    );
+    expect(has(rows[0], "hidden_text")).toBe(true);
+    expect(rows[0]?.checks[0]?.reason).toMatch(/homoglyph/);
+    expect(rows[1]?.checks).toEqual([]);
   });
 
   it("--checks limits what runs", async () => {
