@@ -1,13 +1,13 @@
 /**
  * `--fail-on` thresholds for CI: a comma-separated list of `CHECK`, `CHECK=N` or `CHECK=P%`
- * (CHECK is a check id or `flagged`, any check). A rule is exceeded when more than N rows (or more
+ * (CHECK is a check id, `flagged` for any check, or `unreadable` for rows that could not be read). A rule is exceeded when more than N rows (or more
  * than P % of the rows) were flagged by that check; `CHECK` alone means `CHECK=0`. `none` never
  * fails. The scan fails (exit 1) when any rule is exceeded.
  */
 import { z } from "zod";
 import { CHECK_IDS, type CheckId, type DatasetSummary } from "./index.js";
 
-export const FAIL_ON_KEYS = [...CHECK_IDS, "flagged"] as const;
+export const FAIL_ON_KEYS = [...CHECK_IDS, "flagged", "unreadable"] as const;
 export type FailOnKey = (typeof FAIL_ON_KEYS)[number];
 
 export interface FailRule {
@@ -69,11 +69,16 @@ export interface Exceeded {
 /** The rules the scan exceeded (empty: passed). */
 export function exceededRules(
   rules: readonly FailRule[],
-  summary: Pick<DatasetSummary, "rows" | "flagged" | "checks">,
+  summary: Pick<DatasetSummary, "rows" | "flagged" | "checks"> & { unreadable?: number },
 ): Exceeded[] {
   const out: Exceeded[] = [];
   for (const r of rules) {
-    const rows = r.key === "flagged" ? summary.flagged : summary.checks[r.key as CheckId];
+    const rows =
+      r.key === "flagged"
+        ? summary.flagged
+        : r.key === "unreadable"
+          ? (summary.unreadable ?? 0)
+          : summary.checks[r.key as CheckId];
     const over = r.percent ? rows * 100 > r.max * Math.max(1, summary.rows) : rows > r.max;
     if (over) out.push({ rule: `${r.key}=${r.max}${r.percent ? "%" : ""}`, rows });
   }

@@ -611,7 +611,7 @@ export async function scanDataset(
     rows,
     flagged,
     unreadable,
-    bytes,
+    bytes: Math.round(bytes),
     seconds: round((performance.now() - started) / 1000),
     labels: Object.fromEntries(p1.labels.names.map((n, i) => [n, p1.labelRows[i] ?? 0])),
     checks: counts,

@@ -115,6 +115,14 @@ describe("exit codes and --fail-on", () => {
     expect(await exitCode({ file: file(), checks: "backdoor,magic" })).toBe(2);
     expect(await exitCode({ file: file(), top: "many" })).toBe(2);
     expect(await exitCode({ file: file(), manifest: "m.json" })).toBe(2);
+    // A misspelt --label-field leaves every row unreadable: that must not pass.
+    expect(await exitCode({ file: file(), labelField: "lable", failOn: "none" })).toBe(2);
+  });
+
+  it("--fail-on unreadable counts rows that could not be read", async () => {
+    const f = write("u.jsonl", '{"text":"fine"}\nnot json\n');
+    expect(await exitCode({ file: f, failOn: "unreadable" })).toBe(1);
+    expect(await exitCode({ file: f, failOn: "unreadable=1" })).toBe(0);
   });
 
   it("parses and evaluates rules", () => {

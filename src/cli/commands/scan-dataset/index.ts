@@ -243,6 +243,9 @@ export async function scanDatasetCommand(raw: ScanDatasetOptions): Promise<numbe
   }
   bar.done();
   const exceeded = exceededRules(rules, summary);
+  // Every row unreadable is a wrong --field or --label-field far more often than a broken file;
+  // passing CI on a scan that read nothing would be worse than stopping.
+  const nothingRead = summary.rows > 0 && summary.unreadable === summary.rows;
   const version = process.env.npm_package_version ?? "0.1.0";
   if (opts.format === "json") {
     const failOn = { rules: opts.failOn, exceeded };
@@ -251,6 +254,12 @@ export async function scanDatasetCommand(raw: ScanDatasetOptions): Promise<numbe
     await write(out, JSON.stringify(sarif.log(summary, version), null, 2) + "\n");
   } else {
     await write(out, summaryText(summary, exceeded, opts.failOn));
+  }
+  if (nothingRead) {
+    throw new CliError(
+      `no row of ${opts.file} could be read (row 1: ${unreadable[0]?.error ?? "unreadable"}); check --field and --label-field`,
+      EXIT_USAGE,
+    );
   }
   return exceeded.length > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
