@@ -143,10 +143,14 @@ describe("rule windows", () => {
     delete (rule as { threshold?: unknown }).threshold;
     const engine = compileRules([rule]);
     const event = extraction(1);
-    event.details = { ...event.details, atlas: ["AML.T0024", "<script>"], owasp: ["LLM11", "LLM02"] };
+    event.details = {
+      ...event.details,
+      atlas: ["AML.T0024", "<script>"],
+      owasp: ["LLM11", "LLM02", "LLM10:2025", "LLM03:2023"],
+    };
     const [t] = engine.observe(event);
     expect(t!.atlas).toEqual(["AML.T0051", "AML.T0024"]);
-    expect(t!.owasp).toEqual(["LLM01", "LLM02"]);
+    expect(t!.owasp).toEqual(["LLM01", "LLM02", "LLM10"]);
   });
 
   it("relevant(): plain allowed traffic and key-less events are not queued", () => {

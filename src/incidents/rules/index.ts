@@ -13,7 +13,8 @@ const EXACT_MAX = 64;
 /** Event ids and request ids kept per window as evidence. */
 const SAMPLE = 10;
 const REASON_MAX = 300;
-const OWASP = /^LLM(0[1-9]|10)$/;
+/** "LLM01", or with the list's edition as the analytics engine writes it ("LLM10:2025"). */
+const OWASP = /^LLM(0[1-9]|10)(:2025)?$/;
 const ATLAS = /^AML\.T[0-9]{4}(\.[0-9]{3})?$/;
 
 /**
@@ -212,7 +213,14 @@ export function compileRules(rules: readonly IncidentRule[], maxTracked = 100_00
           eventIds: state.sample.map((s) => s.id),
           requestIds: state.sample.flatMap((s) => (s.requestId ? [s.requestId] : [])),
           reasons,
-          owasp: [...new Set([...rule.owasp, ...detailStrings(event, "owasp").filter((o) => OWASP.test(o))])],
+          owasp: [
+            ...new Set([
+              ...rule.owasp,
+              ...detailStrings(event, "owasp")
+                .filter((o) => OWASP.test(o))
+                .map((o) => o.slice(0, 5)),
+            ]),
+          ],
           atlas: [...new Set([...rule.atlas, ...detailStrings(event, "atlas").filter((a) => ATLAS.test(a))])],
           score,
         });
