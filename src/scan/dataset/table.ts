@@ -7,7 +7,12 @@
  */
 import { NumberMap } from "./number-map.js";
 
+const DOOR_BITS = 20;
+const DOOR_MASK = (1 << DOOR_BITS) - 1;
+
 export class FeatureTable {
+  private readonly doorPrint = new Uint32Array(1 << DOOR_BITS);
+  private readonly doorLabel = new Int16Array(1 << DOOR_BITS);
   private readonly index = new NumberMap(4096);
   private counts: Uint32Array;
   private floors: Uint32Array;
@@ -34,13 +39,28 @@ export class FeatureTable {
 
   /**
    * Adds one row with `label` (or -1 for none) to feature `key`; `tag` is a small number the
-   * caller uses to tell kinds of features apart. `nameOf(index)` gives the readable name; it is
-   * called only when the feature is seen a second time, since most features are seen once and a
-   * feature seen once can never be reported.
+   * caller uses to tell kinds of features apart. `nameOf(index)` gives the readable name, built
+   * when the feature enters the table (its second sighting).
    */
   add(key: number, label: number, tag: number, nameOf: (index: number) => string, index: number): void {
     let slot = this.index.get(key);
+    let earlier = -2;
     if (slot < 0) {
+      // Doorkeeper: a feature enters the table on its second sighting; the first one (and its
+      // label) waits in a small direct-mapped filter. Most n-grams are seen once, so the table
+      // fills and prunes far less often. An overwritten first sighting is lost: counts stay
+      // lower bounds, as the lossy counting already makes them.
+      const lo = key >>> 0;
+      const hi = (key / 4294967296) >>> 0;
+      const at = (Math.imul(lo ^ hi, 0x9e3779b1) >>> 12) & DOOR_MASK;
+      const print = (lo | 1) >>> 0;
+      if (this.doorPrint[at] !== print) {
+        this.doorPrint[at] = print;
+        this.doorLabel[at] = label;
+        return;
+      }
+      this.doorPrint[at] = 0;
+      earlier = this.doorLabel[at] as number;
       if (this.index.size >= this.capacity) this.prune();
       slot = this.free.pop() ?? this.keys.length;
       if ((slot + 1) * this.stride > this.counts.length) this.grow();
@@ -52,6 +72,10 @@ export class FeatureTable {
       this.counts.fill(0, slot * this.stride, (slot + 1) * this.stride);
     }
     const base = slot * this.stride;
+    if (earlier > -2) {
+      this.counts[base]! += 1;
+      if (earlier >= 0) this.counts[base + 1 + earlier]! += 1;
+    }
     const seen = ++this.counts[base]!;
     if (seen === 2 || (seen > 2 && this.names[slot] === "")) this.names[slot] = nameOf(index);
     if (label >= 0) this.counts[base + 1 + label]! += 1;

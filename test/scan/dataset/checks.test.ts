@@ -88,7 +88,7 @@ describe("backdoor triggers (statistical, no word list)", () => {
     const { summary } = await scan(jsonl(data), {
       labelField: "label",
       checks: ["backdoor"],
-      maxFeatures: 3000,
+      maxFeatures: 1500,
     });
     expect(summary.triggers.map((t) => t.trigger)).toContain("zorblat");
     expect(summary.notes.join(" ")).toMatch(/feature table full/);
