@@ -9,6 +9,7 @@ import type {
   ResponseActionState,
 } from "../store/index.js";
 import type { Notification, Notifier } from "./notify/index.js";
+import { RecentMap } from "./recent.js";
 import type { RuleEngine } from "./rules/index.js";
 import {
   SEVERITY_RANK,
@@ -89,8 +90,8 @@ const maxSeverity = (a: IncidentSeverity, b: IncidentSeverity) =>
 const describeActor = (actor: Actor) => `${actor.keyName} (${actor.keyId})`;
 
 export class Responder {
-  private readonly recent = new Map<string, DedupState>();
-  private readonly seen = new Set<string>();
+  private readonly recent: RecentMap<DedupState>;
+  private readonly seen = new RecentMap<true>(SEEN_MAX);
   /** Lasting actions in force, from the store (id → action). */
   private active = new Map<string, ResponseActionRecord>();
   private version = -1;
@@ -104,6 +105,7 @@ export class Responder {
   constructor(private readonly options: ResponderOptions) {
     this.clock = options.clock ?? Date.now;
     this.maxTracked = options.maxTracked ?? 100_000;
+    this.recent = new RecentMap(this.maxTracked);
   }
 
   /**
@@ -131,6 +133,11 @@ export class Responder {
 
   // ── events in ────────────────────────────────────────────────────────────────────────────
 
+  /** Dedup entries and rule windows held in memory (bounded by maxTracked each). */
+  get tracked(): number {
+    return Math.max(this.recent.size, this.options.rules.tracked);
+  }
+
   /** Bus pre-filter: cheap, on the publisher's path. */
   relevant(event: SecurityEvent): boolean {
     return event.actor.role !== "responder" && this.options.rules.relevant(event);
@@ -139,10 +146,8 @@ export class Responder {
   /** One bus batch. A failure on one trigger is logged and the rest go on. */
   async handle(batch: readonly SecurityEvent[]): Promise<void> {
     for (const event of batch) {
-      if (!this.relevant(event) || this.seen.has(event.id)) continue;
-      this.seen.add(event.id);
-      // A Set iterates in insertion order: the oldest id goes first.
-      if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.values().next().value!);
+      if (!this.relevant(event) || this.seen.get(event.id)) continue;
+      this.seen.set(event.id, true);
       for (const trigger of this.options.rules.observe(event)) {
         try {
           await this.respond(trigger);
@@ -157,8 +162,6 @@ export class Responder {
   }
 
   private remember(name: string, state: DedupState): void {
-    this.recent.delete(name);
-    while (this.recent.size >= this.maxTracked) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(name, state);
   }
 

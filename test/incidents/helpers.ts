@@ -120,6 +120,7 @@ export interface HarnessOptions {
   /** Share a store with another harness (two replicas). */
   store?: Store;
   notifier?: "record" | "real";
+  maxTracked?: number;
 }
 
 const dirs: string[] = [];
@@ -168,6 +169,7 @@ export function harness(options: HarnessOptions): Harness {
     logger: { info() {}, warn() {}, error() {} },
     clock: () => clock.now,
     retryDelayMs: 10,
+    ...(options.maxTracked ? { maxTracked: options.maxTracked } : {}),
     // Recorded instead of sent unless asked: the notifier has its own tests.
     ...(options.notifier === "real"
       ? {}

@@ -149,6 +149,20 @@ describe("incidents from triggers", () => {
     expect(await incidentsOf(h)).toHaveLength(1);
   });
 
+  it("bounded memory: with maxTracked, a flood of keys forgets old dedup entries, and the store still finds the open incident", async () => {
+    const rule = { ...injectionRule, threshold: undefined };
+    const h = make({ rules: [rule], playbooks: [open], maxTracked: 100 });
+    await handle(h, blockedInjection(0, "key_first"));
+    const keys = Array.from({ length: 300 }, (_, i) => blockedInjection(1, `key_${i}`));
+    await h.incidents.responder.handle(keys);
+    expect(h.incidents.responder.tracked).toBeLessThanOrEqual(100);
+    // key_first's entry was forgotten; its next trigger joins the open incident through the store.
+    await handle(h, blockedInjection(2, "key_first"));
+    const first = (await h.store.incidents!.listIncidents({ limit: 10, keyId: "key_first" })).incidents;
+    expect(first).toHaveLength(1);
+    expect(first[0]!.eventCount).toBe(2);
+  });
+
   it("events the responder published itself never count", async () => {
     const h = make({ rules: [{ ...injectionRule, match: {}, threshold: undefined }], playbooks: [open] });
     await burst(h, 0);

@@ -175,7 +175,8 @@ describe("bounded memory", () => {
     engine.observe(blockedInjection(0, "key_victim"));
     engine.observe(blockedInjection(1, "key_victim"));
     for (let i = 0; i < 5000; i++) engine.observe(blockedInjection(2, `key_${i}`));
-    expect(engine.tracked).toBe(100);
+    expect(engine.tracked).toBeLessThanOrEqual(100);
+    expect(engine.tracked).toBeGreaterThan(0);
     // The victim's two were forgotten: a third alone does not fire.
     expect(engine.observe(blockedInjection(3, "key_victim"))).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import type { EventFinding, SecurityEvent } from "../../events/index.js";
+import { RecentMap } from "../recent.js";
 import type { IncidentRule, Trigger } from "../types.js";
 
 /**
@@ -125,18 +126,15 @@ export function compileRules(rules: readonly IncidentRule[], maxTracked = 100_00
   }));
   const classes = new Set(rules.map((r) => r.match.class));
   const anyClass = classes.has(undefined);
-  const windows = new Map<string, WindowState>();
+  // Bounded memory: a flood of new keys forgets the least recently active windows first.
+  const windows = new RecentMap<WindowState>(maxTracked);
 
   function track(name: string): WindowState {
     let state = windows.get(name);
-    if (state) {
-      windows.delete(name);
-    } else {
+    if (!state) {
       state = { times: [], windowStart: 0, current: 0, previous: 0, sample: [] };
-      // Bounded memory: a flood of new keys forgets the least recently active windows first.
-      while (windows.size >= maxTracked) windows.delete(windows.keys().next().value!);
+      windows.set(name, state);
     }
-    windows.set(name, state);
     return state;
   }
 
