@@ -35,6 +35,8 @@ export interface DrillOptions {
   seed?: number;
   /** Progress lines (stderr in the CLI). */
   progress?: (line: string) => void;
+  /** Stops the attack and the waiting (Ctrl-C): the keys are still revoked, then DrillError is thrown. */
+  signal?: AbortSignal;
 }
 
 const configSchema = z.object({
@@ -74,10 +76,15 @@ async function deploymentFacts(client: DrillClient): Promise<Deployment> {
   };
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
+async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+) {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (next < items.length && !signal?.aborted) await work(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
@@ -137,7 +144,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         tally: new Map(),
       };
       runs.push(run);
-      await attack(client, made.key, model, phase, requests, run);
+      await attack(client, made.key, model, phase, requests, run, options.signal);
+      if (options.signal?.aborted) throw new DrillError(`interrupted during ${phase.id}`);
       progress(`${phase.id}: sent ${run.sent} (${tallyText(run.tally)})`);
     }
 
@@ -188,16 +196,22 @@ async function attack(
   phase: Phase,
   requests: AttackRequest[],
   run: PhaseRun,
+  signal?: AbortSignal,
 ): Promise<void> {
-  await pool(requests, phase.concurrency, async (req) => {
-    const answer = await client.call("POST", "/v1/chat/completions", {
-      key,
-      body: { model, messages: [{ role: "user", content: req.prompt }], max_tokens: 16, ...req.extra },
-      timeoutMs: 60_000,
-    });
-    run.sent++;
-    run.tally.set(answer.status, (run.tally.get(answer.status) ?? 0) + 1);
-  });
+  await pool(
+    requests,
+    phase.concurrency,
+    async (req) => {
+      const answer = await client.call("POST", "/v1/chat/completions", {
+        key,
+        body: { model, messages: [{ role: "user", content: req.prompt }], max_tokens: 16, ...req.extra },
+        timeoutMs: 60_000,
+      });
+      run.sent++;
+      run.tally.set(answer.status, (run.tally.get(answer.status) ?? 0) + 1);
+    },
+    signal,
+  );
 }
 
 function tallyText(tally: StatusTally): string {
@@ -243,6 +257,7 @@ async function waitForChecks(
       siem = judgeSiem(before, await siemSnapshot(client), deployment.exporters, final);
     const pending = judged.flat().some((j) => j.outcome.status === "pending") || siem.status === "pending";
     if (!pending) break;
+    if (options.signal?.aborted) throw new DrillError("interrupted while waiting for the checks");
     await sleep(Math.max(0, Math.min(pollMs, deadline - Date.now())));
   }
   return {

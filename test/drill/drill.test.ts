@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { drill } from "../../src/cli/commands/drill/index.js";
 import { CliError } from "../../src/cli/errors.js";
 import { buildProgram } from "../../src/cli/program.js";
-import { runDrill, type DrillReport } from "../../src/drill/index.js";
+import { DrillError, runDrill, type DrillReport } from "../../src/drill/index.js";
 import { startReceiver, type Receiver } from "../incidents/receiver.js";
 import { ADMIN_KEY, startTarget, type DrillTarget } from "./helpers.js";
 
@@ -233,5 +233,29 @@ incidents:
     // Progress on stderr, the report alone on stdout.
     expect(err).toMatch(/^drill: leakage: Secret leakage, 4 requests/m);
     expect(out.trim().split("\n")).toHaveLength(1);
+  }, 60_000);
+
+  it("interrupted mid-attack, still revokes its key before stopping", async () => {
+    const hook = await receiver();
+    const t = await target(configured(hook));
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const error = await runDrill({
+      server: t.server.url,
+      adminKey: ADMIN_KEY,
+      phases: ["flood"],
+      sizes: { flood: 100_000 },
+      signal: controller.signal,
+      progress: (line) => {
+        lines.push(line);
+        // Abort once the flood is under way.
+        if (line.startsWith("flood:")) setTimeout(() => controller.abort(), 300);
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DrillError);
+    expect((error as Error).message).toMatch(/interrupted during flood/);
+    const drillKeys = (await keys(t)).filter((k) => k.name.startsWith("drill-"));
+    expect(drillKeys.map((k) => k.status)).toEqual(["revoked"]);
+    expect(lines.some((l) => /^cleanup: 1 of 1 drill keys revoked/.test(l))).toBe(true);
   }, 60_000);
 });

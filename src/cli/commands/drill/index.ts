@@ -49,6 +49,14 @@ export async function drill(opts: DrillCommandOptions): Promise<number> {
   const extraction = count(opts.extractionRequests, "extraction-requests", 1, 100_000);
   const flood = count(opts.floodRequests, "flood-requests", 1, 1_000_000);
   const stderr = opts.stderr ?? process.stderr;
+  // Ctrl-C stops the attack but not the clean-up: the keys are revoked first. A second one exits.
+  const controller = new AbortController();
+  const interrupt = () => {
+    stderr.write("drill: interrupted; revoking the drill keys (Ctrl-C again to exit at once)\n");
+    controller.abort();
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
   let report;
   try {
     report = await runDrill({
@@ -63,10 +71,14 @@ export async function drill(opts: DrillCommandOptions): Promise<number> {
       waitMs: wait * 1000,
       keepIncidents: opts.keepIncidents ?? false,
       progress: (line) => stderr.write(`drill: ${line}\n`),
+      signal: controller.signal,
     });
   } catch (error) {
     if (error instanceof DrillError) throw new CliError(error.message);
     throw error;
+  } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
   }
   process.stdout.write(opts.format === "json" ? `${JSON.stringify(report)}\n` : renderDrillText(report));
   return report.passed ? EXIT_OK : EXIT_FINDINGS;
