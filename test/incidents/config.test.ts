@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +27,26 @@ describe("incidents configuration", () => {
     for (const bad of ["", "10", "1w", "-1h", "1.5h", "h", "1 h 2m", "9999999999s"]) {
       expect(parseDuration(bad), bad).toBeUndefined();
     }
+  });
+
+  it("durations: any number and unit round-trip; any other text is refused without throwing (property)", () => {
+    const units = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 999_999_999 }),
+        fc.constantFrom(...Object.keys(units)),
+        (n, u) => {
+          expect(parseDuration(`${n}${u}`)).toBe(n * units[u as keyof typeof units]);
+        },
+      ),
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), (text) => {
+        const ms = parseDuration(text);
+        if (ms !== undefined) expect(text.trim()).toMatch(/^[0-9]{1,9}(ms|s|m|h|d)$/);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("defaults: on, with the shipped rules, bounded tracking, a 1 s sync", () => {

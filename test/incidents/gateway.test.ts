@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from "../../src/siem/index.js";
 import { cleanupTmp } from "./helpers.js";
@@ -295,6 +296,31 @@ incidents:
     expect(row("policy:base")).toMatchObject({ false_positive: 2 });
     expect(row("unflagged")).toMatchObject({ false_positive: 0, missed_attack: 1 });
     expect((await s.call("GET", "/admin/v1/feedback/summary", user.key)).status).toBe(403);
+  });
+
+  it("random feedback bodies get a 4xx with an error code, never a 5xx (property)", async () => {
+    const field = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.integer(),
+      fc.constant(null),
+      fc.constantFrom("false_positive", "missed_attack", blocked[0]!),
+      fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.record({ request_id: field, verdict: field, comment: field }, { requiredKeys: [] }),
+          fc.dictionary(fc.string({ maxLength: 12 }), field, { maxKeys: 4 }),
+          fc.string({ maxLength: 60 }),
+        ),
+        async (body) => {
+          const res = await s.call("POST", "/v1/feedback", user.key, body);
+          expect(res.status).toBeLessThan(500);
+          if (res.status >= 400) expect(code(res.json)).toMatch(/^PCX_/);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 
