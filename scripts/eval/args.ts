@@ -4,7 +4,16 @@
  * never overwrites the full report.
  */
 
-export const SECTIONS = ["injection", "leak", "pii", "secrets", "speed", "model", "dataset"] as const;
+export const SECTIONS = [
+  "injection",
+  "leak",
+  "pii",
+  "secrets",
+  "speed",
+  "model",
+  "dataset",
+  "analytics",
+] as const;
 export type SectionId = (typeof SECTIONS)[number];
 
 export interface EvalArgs {

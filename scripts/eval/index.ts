@@ -13,6 +13,7 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { renderDetectBench, runDetectBench, SPEED_TARGETS, type Subject } from "../../bench/detect.js";
+import { evaluateAnalytics } from "./analytics.js";
 import { parseArgs, USAGE, UsageError, type EvalArgs } from "./args.js";
 import { defaultDataDir, readTrainingRecord, repoRoot } from "./data.js";
 import { evaluateInjection } from "./injection.js";
@@ -323,6 +324,9 @@ async function main(): Promise<number> {
         log,
       });
       sections.push(speedSection(bench));
+    } else if (id === "analytics") {
+      // Behaviour analytics on simulated traces with fresh seeds (scripts/eval/analytics.ts).
+      sections.push(await evaluateAnalytics({ log }));
     }
   }
   if (!training.found) {
