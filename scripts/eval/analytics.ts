@@ -5,12 +5,14 @@
  * flagged. The tuning seeds are 1–5 (docs/analytics.md); the evaluation seeds below were not
  * looked at while the detectors' thresholds were set.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { replayTrace, type ReplayResult } from "../../src/cli/commands/replay/index.js";
 import { population, traceLines, type TraceLine } from "../../src/cli/commands/simulate/index.js";
-import { table, type Section, type Target } from "./report.js";
+import { table, verdict, type Section, type Target } from "./report.js";
 
 /** Fresh seeds: never used while tuning (tuning used 1–5). */
 export const EVAL_SEEDS = [7101, 7202, 7303, 7404, 7505];
@@ -84,6 +86,21 @@ export async function runSeed(seed: number, hours = EVAL_HOURS, users = 30): Pro
   }
 }
 
+interface MemoryRun {
+  requests: number;
+  identities: number;
+  wallSeconds: number;
+  replay: { seconds: number; maxRssMB: number; heapUsedMB: number; identities: number };
+}
+
+/** Runs analytics-memory.js (1 M requests, 10 k identities) in its own process: its peak RSS is the replay's alone. */
+function measureMemory(): MemoryRun | string {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "analytics-memory.js");
+  const run = spawnSync(process.execPath, [script], { encoding: "utf8" });
+  if (run.status !== 0) return `failed (${run.status}): ${run.stderr.slice(0, 300)}`;
+  return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as MemoryRun;
+}
+
 const median = (xs: number[]): number | null => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -130,6 +147,8 @@ export async function evaluateAnalytics(options: {
   const slowExtraction = extraction.filter(
     (o) => o.attackRequestsBeforeFlag === null || o.attackRequestsBeforeFlag > 300,
   );
+  options.log?.("analytics: memory, 1 M requests from 10 k identities");
+  const memory = measureMemory();
   const note = `${seeds.length} fresh seeds (${seeds.join(", ")}), ${hours} h each, ${all.length} identities`;
   const targets: Target[] = [
     {
@@ -152,6 +171,16 @@ export async function evaluateAnalytics(options: {
       measured: `${falsePositives.length} of ${benign.length}`,
       met: falsePositives.length === 0,
       note,
+    },
+    {
+      name: "Analytics: replay of 1 M requests from 10 k identities under 500 MB",
+      goal: "< 500 MB peak RSS",
+      measured:
+        typeof memory === "string"
+          ? memory
+          : `${memory.replay.maxRssMB} MB peak RSS, ${memory.replay.seconds} s`,
+      met: typeof memory === "string" ? null : memory.replay.maxRssMB < 500,
+      note: "guards off (the analytics state is measured, not the detectors); node dist/scripts/eval/analytics-memory.js",
     },
   ];
   const markdown = [
@@ -178,7 +207,7 @@ export async function evaluateAnalytics(options: {
     "",
     ...table(
       ["target", "goal", "measured", "verdict"],
-      targets.map((t) => [t.name, t.goal, t.measured, t.met ? "**met**" : "**missed**"]),
+      targets.map((t) => [t.name, t.goal, t.measured, verdict(t.met)]),
       "--- | --- | --- | ---",
     ),
     "",
@@ -197,7 +226,7 @@ export async function evaluateAnalytics(options: {
   return {
     title: "Behaviour analytics (issue 7)",
     markdown,
-    json: { seeds, hours, identities: all },
+    json: { seeds, hours, identities: all, memory },
     targets,
   };
 }
