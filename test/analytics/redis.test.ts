@@ -1,7 +1,10 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { AnalyticsEngine, RedisSharedState } from "../../src/analytics/index.js";
-import type { SecurityEvent } from "../../src/events/index.js";
+import { startAnalytics } from "../../src/app/analytics.js";
+import { createLogger } from "../../src/app/logger.js";
+import { parseConfigText } from "../../src/config/index.js";
+import { EventBus, type SecurityEvent } from "../../src/events/index.js";
 import { Rng } from "../../src/cli/commands/simulate/rng.js";
 import { harvestPrompt } from "../../src/cli/commands/simulate/text.js";
 import { redisTarget, uniquePrefix } from "../limits/redis-env.js";
@@ -113,5 +116,43 @@ describe.skipIf(target.skip !== undefined)("analytics state in Redis", () => {
     ]);
     expect(assessment!.requests).toBe(51);
     await second.close();
+  });
+});
+
+describe.skipIf(target.skip !== undefined)("analytics.state: redis in the server wiring", () => {
+  it("startAnalytics opens the Redis state from a secret reference, publishes on the bus and closes cleanly", async () => {
+    process.env.PCX_TEST_ANALYTICS_REDIS = target.url;
+    const prefix = uniquePrefix();
+    const loaded = parseConfigText(
+      [
+        "providers: { demo: { type: demo } }",
+        "models: [{ name: demo-chat, provider: demo }]",
+        `analytics: { state: { type: redis, url: "env:PCX_TEST_ANALYTICS_REDIS", keyPrefix: "${prefix}" } }`,
+      ].join("\n"),
+      "test.yaml",
+    );
+    const bus = new EventBus();
+    const seen: SecurityEvent[] = [];
+    bus.subscribe({
+      name: "collector",
+      filter: (e) => e.class === "detection_finding",
+      handle: (batch) => {
+        seen.push(...batch);
+      },
+    });
+    const running = await startAnalytics({ loaded, bus, logger: createLogger("silent") });
+    const r = new Rng(12);
+    const t0 = Date.parse("2025-03-03T10:00:00Z");
+    for (let i = 0; i < 300; i++)
+      bus.publish(requestEvent("k-wired", t0 + i * 1000, extractionBody(harvestPrompt(r))));
+    await bus.drain(10_000, ["analytics"]);
+    await bus.drain(5000);
+    expect(seen.some((e) => e.activity === "analytics.model_extraction")).toBe(true);
+    // The state is in Redis under the configured prefix.
+    const check = new Redis(target.url);
+    expect((await check.keys(`${prefix}k:k-wired*`)).length).toBeGreaterThanOrEqual(2);
+    check.disconnect();
+    await running!.close();
+    await bus.close(0);
   });
 });
