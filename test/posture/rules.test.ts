@@ -15,10 +15,13 @@ import {
   type ServerFacts,
 } from "../../src/posture/index.js";
 
+/** Per-request caps, set in the baseline so that request-size-unbounded stays quiet. */
+const CAPS = { maxPromptTokens: 32_000, maxCompletionTokens: 4096 };
+
 const BASE = {
   providers: { demo: { type: "demo" } },
   models: [{ name: "demo-chat", provider: "demo" }],
-  limits: { team: { tokensPerDay: 1_000_000 } },
+  limits: { key: CAPS, team: { tokensPerDay: 1_000_000 } },
   audit: { export: { file: { path: "/mnt/worm/checkpoints.log" } } },
   siem: { exporters: [{ name: "soc", type: "syslog", protocol: "tls", host: "logs.example.com" }] },
   incidents: {
@@ -184,7 +187,9 @@ describe("limits", () => {
   it("a team override that nulls every limit is named", () => {
     const report = auditPosture(
       input(
-        config({ limits: { team: { tokensPerDay: 1000 }, teams: { research: { tokensPerDay: null } } } }),
+        config({
+          limits: { key: CAPS, team: { tokensPerDay: 1000 }, teams: { research: { tokensPerDay: null } } },
+        }),
       ),
     );
     expect(report.findings.map((f) => [f.rule, f.path.join(".")])).toEqual([
@@ -215,11 +220,39 @@ describe("limits", () => {
   it("a key override that nulls every limit is high", () => {
     const cfg = config({
       limits: {
+        key: CAPS,
         team: { tokensPerDay: 1000 },
         keys: { key_bulk: { requestsPerMinute: null, tokensPerMinute: null, maxConcurrent: null } },
       },
     });
     expect(fired(cfg)).toEqual(["key-limits-off"]);
+  });
+
+  it("request-size-unbounded: no per-request cap fires (low); either cap alone is enough", () => {
+    const uncapped = auditPosture(input(config({ limits: { team: { tokensPerDay: 1000 } } })));
+    expect(uncapped.findings.map((f) => [f.rule, f.severity, f.path.join(".")])).toEqual([
+      ["request-size-unbounded", "low", "limits.key"],
+    ]);
+    for (const cap of [{ maxPromptTokens: 8000 }, { maxCompletionTokens: 1024 }]) {
+      expect(fired(config({ limits: { key: cap, team: { tokensPerDay: 1000 } } }))).toEqual([]);
+    }
+  });
+
+  it("request-size-unbounded names a key override that removes both caps, not one that raises them", () => {
+    const cfg = config({
+      limits: {
+        key: CAPS,
+        team: { tokensPerDay: 1000 },
+        keys: {
+          key_rag: { maxPromptTokens: 120_000 },
+          key_open: { maxPromptTokens: null, maxCompletionTokens: null },
+        },
+      },
+    });
+    const report = auditPosture(input(cfg));
+    expect(report.findings.map((f) => [f.rule, f.path.join(".")])).toEqual([
+      ["request-size-unbounded", "limits.keys.key_open"],
+    ]);
   });
 });
 

@@ -13,7 +13,12 @@ import {
 } from "./data.js";
 import { guardsNotEnforcing, guardsOff } from "./guards.js";
 import { incidentsNotNotified } from "./incidents.js";
-import { keyLimitsOff, teamWithoutLimits, unauthenticatedUnlimited } from "./limits.js";
+import {
+  keyLimitsOff,
+  requestSizeUnbounded,
+  teamWithoutLimits,
+  unauthenticatedUnlimited,
+} from "./limits.js";
 import { exportTlsOff, upstreamTlsOff } from "./outbound.js";
 import { keysWithoutExpiry, secretFilePermissions, weakSecret } from "./secrets.js";
 import { adminApiCleartext, corsPermissive, metricsOpen, tlsOffPublicBind } from "./transport.js";
@@ -31,6 +36,7 @@ export const RULES: readonly PostureRule[] = [
   keyLimitsOff,
   teamWithoutLimits,
   unauthenticatedUnlimited,
+  requestSizeUnbounded,
   upstreamTlsOff,
   exportTlsOff,
   payloadsKekExposed,

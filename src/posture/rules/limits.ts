@@ -118,3 +118,46 @@ export const unauthenticatedUnlimited: PostureRule = {
     ];
   },
 };
+
+/** The per-request caps: they bound what a single call may cost, whatever the rates allow. */
+type Caps = { maxPromptTokens?: number | null; maxCompletionTokens?: number | null };
+
+function capped(caps: Caps): boolean {
+  return [caps.maxPromptTokens, caps.maxCompletionTokens].some((v) => v !== null && v !== undefined);
+}
+
+export const requestSizeUnbounded: PostureRule = {
+  id: "request-size-unbounded",
+  title: "No cap on the size of one request",
+  severity: "low",
+  why:
+    "Rate and token limits bound a key over time; without a prompt or completion cap one request can " +
+    "still fill the model's whole context and ask for the longest answer it can give, which is what " +
+    "token floods and cost harvesting do (OWASP LLM10, unbounded consumption). The defaults set neither " +
+    "cap, so that long-context applications work out of the box.",
+  fix:
+    "Set limits.key.maxPromptTokens to the longest prompt your applications send and " +
+    "limits.key.maxCompletionTokens to the longest answer they need (e.g. 32000 and 4096); give " +
+    "long-context keys higher caps in limits.keys.<id> rather than none.",
+  refs: ["OWASP LLM10:2025", "MITRE ATLAS AML.T0029", "CWE-770"],
+  check(input) {
+    const { limits } = input.config;
+    const hits: RuleHit[] = [];
+    if (!capped(limits.key)) {
+      hits.push({
+        message:
+          "limits.key sets neither maxPromptTokens nor maxCompletionTokens: one request may be as large as the model allows",
+        path: ["limits", "key"],
+      });
+    }
+    for (const [id, override] of Object.entries(limits.keys)) {
+      if (capped(limits.key) && !capped({ ...limits.key, ...override })) {
+        hits.push({
+          message: `limits.keys.${id} removes both per-request caps of that key`,
+          path: ["limits", "keys", id],
+        });
+      }
+    }
+    return hits;
+  },
+};
