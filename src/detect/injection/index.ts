@@ -305,12 +305,17 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
         if (!q) quoteCache.set(i, (q = { ranges: quotedRanges(view.text) }));
         return q;
       };
+      // Words that mix Latin letters with look-alikes from other scripts ("ѕуѕtеm") hide an
+      // attack's n-grams from the classifier; then it also reads the skeleton view, where they are
+      // folded back to the letters a reader sees. Only then: the skeleton also folds accents and
+      // curly quotes, which the classifier's training text kept.
+      const homoglyphs = input.findings.some((f) => f.kind === "homoglyph");
       input.views.forEach((view, i) => {
         if (view.text.length === 0) return;
         const decoded = view.depth > 0 || view.origin.startsWith("decoded:");
-        if (decoded || view.origin === mainOrigin) {
+        if (decoded || view.origin === mainOrigin || (homoglyphs && view.origin === "skeleton")) {
           const p = classify(view, lowers[i]!, context, findings);
-          if (!decoded) main = p;
+          if (view.origin === mainOrigin) main = p;
         }
       });
       input.views.forEach((view, i) => {
