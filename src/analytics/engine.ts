@@ -11,7 +11,14 @@ import { BoundedMap } from "./lru.js";
 import { observation } from "./observe.js";
 import { resolveOptions, type AnalyticsOptions } from "./options.js";
 import type { SharedState } from "./shared.js";
-import { IdentityState, SCALES, type Observation } from "./state.js";
+import { IdentityState, SCALES, STATE_BYTES, type Observation } from "./state.js";
+
+/**
+ * Whether a partial read from the shared state has this version's layout. During a rolling upgrade
+ * that changed the layout, the other version's partials are skipped (their requests are not
+ * counted here until they expire) rather than failing the whole batch.
+ */
+const current = (bytes: Uint8Array): boolean => bytes.byteLength === STATE_BYTES;
 
 /** Scores at or above this are "high" (severity high; incident rules suspend on them by default). */
 export const HIGH_SCORE = 0.9;
@@ -285,11 +292,13 @@ export class AnalyticsEngine {
       this.hooks.onSharedError?.(error);
     }
     for (const [key, bytes] of loaded?.keys ?? []) {
+      if (!current(bytes)) continue;
       const event = events.find((e) => e.actor.key_id === key)!;
       const entry = this.entry(key, event.actor.team ?? "default", event.actor.key_name);
       if (entry.state.total === 0) entry.state.merge(new IdentityState(bytes));
     }
-    for (const [team, bytes] of loaded?.teams ?? []) this.teamState(team).merge(new IdentityState(bytes));
+    for (const [team, bytes] of loaded?.teams ?? [])
+      if (current(bytes)) this.teamState(team).merge(new IdentityState(bytes));
 
     const last = new Map<string, number>();
     for (const event of events) {
@@ -313,7 +322,7 @@ export class AnalyticsEngine {
       const local = this.teamState(team);
       savedTeams.set(team, local);
       const merged = new IdentityState(local.bytes().slice());
-      for (const p of parts) merged.merge(new IdentityState(p));
+      for (const p of parts) if (current(p)) merged.merge(new IdentityState(p));
       this.teams.set(team, merged);
     }
     for (const [key, entry] of entries) {
@@ -321,7 +330,7 @@ export class AnalyticsEngine {
       const parts = others?.keys.get(key);
       if (parts && parts.length > 0) {
         view = new IdentityState(entry.state.bytes().slice());
-        for (const p of parts) view.merge(new IdentityState(p));
+        for (const p of parts) if (current(p)) view.merge(new IdentityState(p));
       }
       const a = this.assess(key, entry, view, last.get(key) ?? view.lastTime);
       if (a.detection) {

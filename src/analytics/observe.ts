@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from "node:net";
 import type { SecurityEvent } from "../events/index.js";
 import { hashString } from "./sketch.js";
 import type { Observation } from "./state.js";
@@ -10,6 +11,28 @@ export interface MaximalThresholds {
   maxTokens: number;
 }
 
+const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
+/**
+ * The network an address belongs to, as a coarse stand-in for its provider (an ASN table would be
+ * better, and is not ours to ship): the IPv4 /16, or the IPv6 /32 (the usual minimum allocation to a
+ * provider under the regional registries' IPv6 policies; a site gets a /48 inside it). An IPv4-mapped IPv6 address counts as IPv4.
+ * Undefined when the text is not an address.
+ */
+export function networkOf(ip: string): string | undefined {
+  const mapped = MAPPED_V4.exec(ip);
+  const v4 = mapped ? mapped[1]! : ip;
+  if (isIPv4(v4)) {
+    const [a, b] = v4.split(".");
+    return `${a}.${b}/16`;
+  }
+  if (!isIPv6(ip)) return undefined;
+  // The first two groups; "::" before them means zeros.
+  const head = ip.toLowerCase().split("::")[0]!.split(":");
+  const g = (i: number) => Number.parseInt(head[i] || "0", 16);
+  return `${g(0).toString(16)}:${g(1).toString(16)}::/32`;
+}
+
 const INJECTION_CATEGORIES = new Set(["prompt_injection", "jailbreak"]);
 
 /**
@@ -20,6 +43,8 @@ const INJECTION_CATEGORIES = new Set(["prompt_injection", "jailbreak"]);
  */
 export function observation(event: SecurityEvent, maximal: MaximalThresholds): Observation {
   const features = event.request_features;
+  const ip = event.src_endpoint?.ip;
+  const net = ip ? networkOf(ip) : undefined;
   let pii = 0;
   let secrets = 0;
   let inject = false;
@@ -45,7 +70,8 @@ export function observation(event: SecurityEvent, maximal: MaximalThresholds): O
   const n = features?.n ?? 1;
   return {
     time: event.time,
-    ip: event.src_endpoint?.ip ? hashString(event.src_endpoint.ip) : 0,
+    ip: ip ? hashString(ip) : 0,
+    net: net ? hashString(net) : 0,
     ua: event.src_endpoint?.user_agent ? hashString(event.src_endpoint.user_agent) : 0,
     member: event.actor.key_id ? hashString(event.actor.key_id) : 0,
     tokensIn: promptTokens,

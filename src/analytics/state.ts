@@ -2,7 +2,7 @@ import { fmix, HLL_REGISTERS, hllAdd, hllCount, tableHas, tablePut } from "./ske
 
 /**
  * The streaming state of one identity (a key) or one team: a single fixed-size buffer, so memory
- * per identity is known in advance (about 4.6 KB), a table of them is bounded by its entry count,
+ * per identity is known in advance (about 4.8 KB), a table of them is bounded by its entry count,
  * and sharing one through Redis is a byte copy. Every count is an exponentially decayed counter
  * (Cormode et al., "Forward decay", ICDE 2009, in its simplest backward form): a counter with time
  * constant τ holds about "how many in the last τ" for a steady stream, and costs one multiply per
@@ -78,9 +78,12 @@ const F_PROFILE = F_COUNTERS + METRICS * NS; // 24 hour-of-day buckets, complete
 const F_TODAY = F_PROFILE + 24; // 24 buckets of the current UTC day
 export const IP_SLOTS = 16;
 export const UA_SLOTS = 8;
+/** Recent networks (IPv4 /16, IPv6 /32): a key seen from many at once is used from many places. */
+export const NET_SLOTS = 16;
 const F_IP_SEEN = F_TODAY + 24; // last-seen time per recent IP
 const F_UA_SEEN = F_IP_SEEN + IP_SLOTS;
-const F_SIZE = F_UA_SEEN + UA_SLOTS;
+const F_NET_SEEN = F_UA_SEEN + UA_SLOTS;
+const F_SIZE = F_NET_SEEN + NET_SLOTS;
 
 // Uint32 layout.
 /** LSH table of recent prompts: 4 band hashes per prompt, about the last 128 prompts. */
@@ -90,7 +93,8 @@ const U_BANDS = 0;
 const U_TEMPLATES = U_BANDS + BAND_SLOTS;
 const U_IPS = U_TEMPLATES + TEMPLATE_SLOTS;
 const U_UAS = U_IPS + IP_SLOTS;
-const U_SIZE = U_UAS + UA_SLOTS;
+const U_NETS = U_UAS + UA_SLOTS;
+const U_SIZE = U_NETS + NET_SLOTS;
 
 // Uint8 layout: HyperLogLogs.
 const H_IPS = 0;
@@ -109,6 +113,8 @@ const ROWS = 4;
 export interface Observation {
   time: number;
   ip: number; // hashed, 0 when unknown
+  /** Hashed network of the IP (`networkOf`), 0 when unknown. */
+  net: number;
   ua: number;
   member: number; // hashed key id (for team states)
   tokensIn: number;
@@ -260,6 +266,10 @@ export class IdentityState {
   activeUas(now: number, windowMs: number): number {
     return this.active(F_UA_SEEN, U_UAS, UA_SLOTS, now, windowMs);
   }
+  /** Distinct networks (IPv4 /16, IPv6 /32) seen within `windowMs` of `now`, up to NET_SLOTS. */
+  activeNets(now: number, windowMs: number): number {
+    return this.active(F_NET_SEEN, U_NETS, NET_SLOTS, now, windowMs);
+  }
 
   private active(fOff: number, uOff: number, slots: number, now: number, windowMs: number): number {
     let n = 0;
@@ -333,6 +343,7 @@ export class IdentityState {
         this.add(M.ipSwitch);
       f[F_LAST_IP] = o.ip;
     }
+    if (o.net) this.remember(F_NET_SEEN, U_NETS, NET_SLOTS, o.net, now);
     if (o.ua) {
       hllAdd(this.h, H_UAS, o.ua);
       if (this.remember(F_UA_SEEN, U_UAS, UA_SLOTS, o.ua, now)) this.add(M.newUa);
@@ -406,6 +417,10 @@ export class IdentityState {
     for (let i = 0; i < UA_SLOTS; i++) {
       if (copy.u[U_UAS + i] !== 0)
         this.remember(F_UA_SEEN, U_UAS, UA_SLOTS, copy.u[U_UAS + i]!, c[F_UA_SEEN + i]!);
+    }
+    for (let i = 0; i < NET_SLOTS; i++) {
+      if (copy.u[U_NETS + i] !== 0)
+        this.remember(F_NET_SEEN, U_NETS, NET_SLOTS, copy.u[U_NETS + i]!, c[F_NET_SEEN + i]!);
     }
   }
 }

@@ -20,7 +20,7 @@ export interface ExpectedWorkload {
   offHours?: boolean;
   /** It sends personal data in bulk by design (a CRM or HR integration). */
   personalData?: boolean;
-  /** Source IPs it runs from at once (a pool of application servers). */
+  /** Source IPs it runs from at once (a pool of application servers), and as many networks in an hour. */
   ips?: number;
   /** Detector categories switched off for it entirely. */
   ignore?: Category[];

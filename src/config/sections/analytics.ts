@@ -38,7 +38,10 @@ export const expectedWorkloadSchema = z
     offHours: z.boolean().optional(),
     /** It sends personal data in bulk by design (a CRM or HR integration). */
     personalData: z.boolean().optional(),
-    /** Source IPs it runs from at once (a pool of application servers). */
+    /**
+     * Source IPs it runs from at once (a pool of application servers), and as many networks within
+     * an hour (a pool may span data centres); key sharing counts only what is beyond them.
+     */
     ips: z.number().int().min(1).max(10_000).optional(),
     /** Detectors switched off for it entirely. */
     ignore: z.array(z.enum(CATEGORIES)).default([]),
