@@ -22,7 +22,14 @@ const current = (bytes: Uint8Array): boolean => bytes.byteLength === STATE_BYTES
 
 /** Scores at or above this are "high" (severity high; incident rules suspend on them by default). */
 export const HIGH_SCORE = 0.9;
-const scoreBand = (score: number): number => (score >= HIGH_SCORE ? 1 : 0);
+/**
+ * Scores where the shipped incident rules draw their lines (src/incidents/rules/defaults.ts: most
+ * categories at 0.8, extraction at 0.9). A detection is published again within the cooldown when
+ * its score climbs into a higher band, so a first report at 0.72 cannot mask the 0.85 a rule
+ * waits for.
+ */
+const BANDS = [0.8, HIGH_SCORE] as const;
+const scoreBand = (score: number): number => (score >= BANDS[1] ? 2 : score >= BANDS[0] ? 1 : 0);
 
 /** The engine's judgement of one identity after an event. */
 export interface Assessment {
@@ -208,8 +215,9 @@ export class AnalyticsEngine {
     if (best && score >= this.options.threshold) {
       const last = entry.emitted?.get(best.category);
       const band = scoreBand(score);
-      // Within the cooldown, a detection is published again only when it escalates into the high
-      // band: incident rules act on "score > 0.9", which a first detection at 0.75 must not mask.
+      // Within the cooldown, a detection is published again only when it escalates into a higher
+      // band (BANDS): incident rules act on "score ≥ 0.8" or "≥ 0.9", which a first detection at
+      // 0.75 must not mask.
       if (last === undefined || now - last.at >= this.options.cooldownMs || band > last.band) {
         entry.emitted ??= new Map();
         entry.emitted.set(best.category, { at: now, band: Math.max(band, last?.band ?? 0) });
@@ -237,7 +245,7 @@ export class AnalyticsEngine {
     reasons: string[],
     now: number,
   ): SecurityEvent {
-    const severity = scoreBand(score) === 1 ? "high" : "medium";
+    const severity = score >= HIGH_SCORE ? "high" : "medium";
     const rounded = Math.round(score * 1000) / 1000;
     return {
       id: uuidv7(),
@@ -336,7 +344,8 @@ export class AnalyticsEngine {
       if (a.detection) {
         let claimed = true;
         try {
-          const band = scoreBand(a.score) === 1 ? ":high" : "";
+          // One claim per band, so each escalation is published once across replicas.
+          const band = ["", ":0.8", ":high"][scoreBand(a.score)]!;
           claimed = await shared.claim(key, `${a.category!}${band}`, this.options.cooldownMs);
         } catch (error) {
           this.hooks.onSharedError?.(error);

@@ -36,6 +36,12 @@ export function networkOf(ip: string): string | undefined {
 const INJECTION_CATEGORIES = new Set(["prompt_injection", "jailbreak"]);
 
 /**
+ * The gateway's refusals for a key's or team's own limits (docs/errors.md, HTTP 429 with
+ * Retry-After, RFC 6585 §4). A client that keeps sending through them is ignoring its limits.
+ */
+const LIMIT_REFUSALS = new Set(["PCX_RATE_LIMITED", "PCX_CONCURRENCY_LIMITED", "PCX_TOKEN_BUDGET_EXCEEDED"]);
+
+/**
  * Reduces a request event to what analytics counts. Findings are read from the event as the
  * guards left them: injection and jailbreak findings in the user's own prompt (not in retrieved
  * documents, where an injection is someone else's doing), system-prompt leaks in the answer, PII
@@ -87,5 +93,6 @@ export function observation(event: SecurityEvent, maximal: MaximalThresholds): O
     sysPrompt,
     // Guard blocks only: a rate-limit refusal says nothing about the prompt.
     blocked: event.decision.action === "block" && event.findings.length > 0,
+    limited: event.error_code !== undefined && LIMIT_REFUSALS.has(event.error_code),
   };
 }

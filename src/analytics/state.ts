@@ -59,8 +59,10 @@ export const M = {
   activeSlot: 18,
   /** Requests off the identity's usual hours (only once its hour profile is mature). */
   offHours: 19,
+  /** Requests the gateway refused for the key's or team's rate, budget or concurrency limits (429). */
+  limited: 20,
 } as const;
-export const METRICS = 20;
+export const METRICS = 21;
 const NS = SCALES.length;
 
 // Float64 layout.
@@ -129,6 +131,7 @@ export interface Observation {
   inject: boolean;
   sysPrompt: boolean;
   blocked: boolean;
+  limited: boolean;
 }
 
 export class IdentityState {
@@ -325,6 +328,7 @@ export class IdentityState {
     if (o.inject) this.add(M.inject);
     if (o.sysPrompt) this.add(M.sysPrompt);
     if (o.blocked) this.add(M.blocked);
+    if (o.limited) this.add(M.limited);
     if (off === true) this.add(M.offHours);
     const slot = Math.floor(now / SLOT_MS);
     if (slot !== f[F_SLOT]) {

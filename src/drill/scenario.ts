@@ -179,7 +179,7 @@ export const PHASES: readonly Phase[] = [
         id: "flood.incident",
         title: "an incident was opened",
         types: ["flood"],
-        hint: "incident rule abuse-flood (minScore 0.8), or a rule for new-key floods (docs/drill.md)",
+        hint: "incident rule abuse-flood (minScore 0.8); a new key reaches it only through its own limits (docs/drill.md)",
         detection: "analytics.flood",
       },
       {

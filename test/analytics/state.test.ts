@@ -148,16 +148,19 @@ describe("expected workloads", () => {
     expect(run({ ignore: ["model_extraction"] })).toBeLessThan(0.7);
   });
 
-  it("publishes a detection once per cooldown, and again when it escalates past 0.9", () => {
+  it("publishes a detection once per cooldown, and again each time it escalates past 0.8 and 0.9", () => {
     const published: number[] = [];
     const engine = new AnalyticsEngine({}, { publish: (e) => published.push(e.details!.score as number) });
     const r = new Rng(6);
     const t0 = Date.parse("2025-03-03T10:00:00Z");
     for (let i = 0; i < 600; i++)
       engine.observe(requestEvent("k", t0 + i * 1000, extractionBody(harvestPrompt(r))));
+    // At most one per band (the rules' lines: 0.7 threshold, 0.8, 0.9), in rising bands.
+    const band = (s: number) => (s >= 0.9 ? 2 : s >= 0.8 ? 1 : 0);
     expect(published.length).toBeGreaterThanOrEqual(1);
-    expect(published.length).toBeLessThanOrEqual(2);
+    expect(published.length).toBeLessThanOrEqual(3);
     expect(Math.max(...published)).toBeGreaterThanOrEqual(0.9);
-    if (published.length === 2) expect(published[0]).toBeLessThan(0.9);
+    for (let i = 1; i < published.length; i++)
+      expect(band(published[i]!)).toBeGreaterThan(band(published[i - 1]!));
   });
 });

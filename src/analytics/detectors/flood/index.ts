@@ -1,6 +1,6 @@
 import { M } from "../../state.js";
-import { logRamp } from "../../sketch.js";
-import { ignored, int, perHour, surge } from "../common.js";
+import { logRamp, ramp } from "../../sketch.js";
+import { ignored, int, pct, perHour, surge } from "../common.js";
 import { NONE, type Detector } from "../types.js";
 
 /**
@@ -12,6 +12,15 @@ import { NONE, type Detector } from "../types.js";
 
 /** Requests in about 10 minutes where the volume factor starts and where it is full. */
 const VOLUME: [number, number] = [500, 2000];
+/**
+ * Share of a key's requests refused by its own limits (HTTP 429) where, without a baseline, the
+ * refusals start to count and where they are conclusive. A client library backs off on 429 and
+ * Retry-After; one whose traffic is mostly refusals is sending far above what the deployment
+ * allows it, whatever its history.
+ */
+const REFUSED: [number, number] = [0.25, 0.75];
+/** The most the volume alone can score for a key with no baseline at all. */
+const NO_BASELINE = 0.75;
 
 export const flood: Detector = {
   category: "flood",
@@ -24,14 +33,22 @@ export const flood: Detector = {
     if (n < VOLUME[0]) return NONE;
     const rate = perHour(n, 0);
     const rise = surge(input, rate);
-    // Without any baseline (a new key in a new team) only the volume speaks, and it is trusted less.
-    const score = logRamp(n, VOLUME[0], VOLUME[1]) * (rise ? logRamp(rise.ratio, 3, 20) : 0.8);
+    const limited = input.state.count(M.limited, 0, input.now);
+    // Without any baseline (a new key in a new team) the volume alone is trusted less: at most
+    // NO_BASELINE, a detection below the shipped incident rule (abuse-flood, 0.8), since a new
+    // batch job's first run looks the same. A key that kept sending through its own limits'
+    // refusals is another matter: the configured limits are then the baseline it is far above.
+    const unknown = NO_BASELINE + (1 - NO_BASELINE) * ramp(limited / n, REFUSED[0], REFUSED[1]);
+    const score = logRamp(n, VOLUME[0], VOLUME[1]) * (rise ? logRamp(rise.ratio, 3, 20) : unknown);
     return {
       score,
       scale: 0,
       reasons: () => [
         `${int(n)} requests in 10 min (${int(rate)}/h)`,
         ...(rise ? [rise.text] : ["new key: no baseline yet"]),
+        ...(limited >= 1
+          ? [`${pct(limited, n)} of them refused by its own rate or concurrency limits (429)`]
+          : []),
       ],
     };
   },
