@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AnalyticsEngine, IdentityState, STATE_BYTES } from "../../src/analytics/index.js";
+import { AnalyticsEngine, IdentityState, STATE_BYTES, type SharedState } from "../../src/analytics/index.js";
 import { BoundedMap } from "../../src/analytics/lru.js";
 import { M } from "../../src/analytics/state.js";
 import { observation } from "../../src/analytics/observe.js";
@@ -162,5 +162,31 @@ describe("expected workloads", () => {
     expect(Math.max(...published)).toBeGreaterThanOrEqual(0.9);
     for (let i = 1; i < published.length; i++)
       expect(band(published[i]!)).toBeGreaterThan(band(published[i - 1]!));
+  });
+});
+
+describe("shared state across versions", () => {
+  it("skips another version's partials (a different layout during a rolling upgrade) instead of failing the batch", async () => {
+    const old = new Uint8Array(STATE_BYTES - 24); // a layout with fewer counters
+    const shared: SharedState = {
+      load: async (keys, teams) => ({
+        keys: new Map(keys.map((k) => [k, old])),
+        teams: new Map(teams.map((t) => [t, old])),
+      }),
+      sync: async (keys, teams) => ({
+        keys: new Map(keys.map(([k]) => [k, [old]])),
+        teams: new Map(teams.map(([t]) => [t, [old]])),
+      }),
+      claim: async () => true,
+      close: async () => {},
+    };
+    const engine = new AnalyticsEngine({}, {}, shared);
+    const t0 = Date.parse("2025-03-03T10:00:00Z");
+    const out = await engine.handle([
+      requestEvent("k", t0, { messages: [] }),
+      requestEvent("k", t0 + 1000, { messages: [] }),
+    ]);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.requests).toBe(2);
   });
 });
