@@ -1,4 +1,5 @@
 import { entropy, obviouslyFake, type Extracted } from "./rule.js";
+import { digitsOnly, lettersOnly, wordLike } from "./shape.js";
 
 /*
  * The generic `name = value` rules. A regex only finds the keyword; this small parser reads the
@@ -355,6 +356,8 @@ export type Family = "password" | "token";
 
 interface Assignment {
   name: string;
+  /** Where the name starts, to read the words before it ("guardian SECRET=…"). */
+  nameStart: number;
   valueStart: number;
   valueEnd: number;
   quoted: boolean;
@@ -371,17 +374,40 @@ function splitWords(name: string): string[] {
     .filter((w) => w.length > 0);
 }
 
+const isBreak = (c: number) => c === 10 || c === 13;
+
+/**
+ * The token that is alone on the line after the break at `p` (indentation allowed), as
+ * [start, end]; null when that line holds anything else or is empty.
+ */
+function lineToken(text: string, p: number): [number, number] | null {
+  if (text.charCodeAt(p) === 13) p++;
+  if (text.charCodeAt(p) === 10) p++;
+  let sp = 0;
+  while (p < text.length && sp < 16 && isSpace(text.charCodeAt(p))) {
+    p++;
+    sp++;
+  }
+  const vs = p;
+  while (p < text.length && p - vs <= 2048 && text.charCodeAt(p) > 32) p++;
+  const ve = p;
+  while (p < text.length && isSpace(text.charCodeAt(p))) p++;
+  if (ve === vs || (p < text.length && !isBreak(text.charCodeAt(p)))) return null;
+  return [vs, ve];
+}
+
 /**
  * `providerSECRET-<token>` / `provider.PRIVATE.TOKEN-<token>`: the keyword is joined to the value
  * by a dash or dot inside one identifier-like run. Only long values qualify (judged as weak).
  */
-function dashJoined(text: string, kwEnd: number, ne: number, name: string): Assignment | null {
+function dashJoined(text: string, kwEnd: number, ne: number, name: string, ns: number): Assignment | null {
   for (let i = kwEnd; i < ne && i - kwEnd <= 12; i++) {
     const c = text.charCodeAt(i);
     if (c === 45 || c === 46 || c === 95) {
       if (ne - (i + 1) >= 16) {
         return {
           name,
+          nameStart: ns,
           valueStart: i + 1,
           valueEnd: ne,
           quoted: false,
@@ -407,10 +433,13 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   // Keyword inside a longer lower-case word: "monkey", "compass", "turkey".
   if (isLower(prev) && isLower(first) && keyword !== "api") {
     const stem = text.slice(ns, kwStart).toLowerCase();
-    // "speechtextaccess-<token>": an unknown stem is accepted only right before an operator or dash,
-    // and then the value has to pass the stricter checks of a weak assignment.
-    const op = text.charCodeAt(kwEnd);
-    const joined = op === 45 || op === 61 || op === 58;
+    // "speechtextaccess-<token>", "besttime_samplekey = <token>": an unknown stem is accepted only
+    // before an operator (spaces allowed) or a dash, and then the value has to pass the checks of
+    // the token family.
+    let q = kwEnd;
+    while (q < text.length && q - kwEnd < 4 && isSpace(text.charCodeAt(q))) q++;
+    const op = text.charCodeAt(q);
+    const joined = (q === kwEnd && op === 45) || op === 61 || op === 58;
     if (!COMPOUND_STEMS.some((s) => stem.endsWith(s)) && !(joined && keyword !== "pass" && keyword !== "pwd"))
       return null;
   }
@@ -455,12 +484,27 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   else if (/^is\s/i.test(text.slice(p, p + 3)) && sp > 0) {
     p += 2;
     weakOp = true;
-  } else if (sp > 0) weakOp = true;
-  else return dashJoined(text, kwEnd, ne, name);
+  } else if (sp > 0 || isBreak(text.charCodeAt(p))) weakOp = true;
+  else return dashJoined(text, kwEnd, ne, name, ns);
   sp = 0;
   while (p < text.length && sp < 16 && isSpace(text.charCodeAt(p))) {
     p++;
     sp++;
+  }
+  // "API key:\n<token>" or "KEY\n<token>": a token alone on the next line is the value.
+  if (isBreak(text.charCodeAt(p))) {
+    const line = lineToken(text, p);
+    if (line === null) return null;
+    const [vs, ve] = line;
+    return {
+      name,
+      nameStart: ns,
+      valueStart: vs,
+      valueEnd: ve,
+      quoted: false,
+      weakOp,
+      after: text.charCodeAt(ve),
+    };
   }
   // Value.
   let c = text.charCodeAt(p);
@@ -477,7 +521,15 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
       ve++;
     }
     if (text.charCodeAt(ve) !== q && text.charCodeAt(ve) !== 92) return null;
-    return { name, valueStart: vs, valueEnd: ve, quoted: true, weakOp, after: text.charCodeAt(ve + 1) };
+    return {
+      name,
+      nameStart: ns,
+      valueStart: vs,
+      valueEnd: ve,
+      quoted: true,
+      weakOp,
+      after: text.charCodeAt(ve + 1),
+    };
   }
   const vs = p;
   let ve = vs;
@@ -500,7 +552,15 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   }
   while (ve > vs && text.charCodeAt(ve - 1) === 46) ve--; // sentence full stop
   if (ve === vs) return null;
-  return { name, valueStart: vs, valueEnd: ve, quoted: false, weakOp, after: text.charCodeAt(ve) };
+  return {
+    name,
+    nameStart: ns,
+    valueStart: vs,
+    valueEnd: ve,
+    quoted: false,
+    weakOp,
+    after: text.charCodeAt(ve),
+  };
 }
 
 function isPlaceholder(value: string, name: string): boolean {
@@ -559,7 +619,92 @@ function judgePassword(text: string, a: Assignment): number | null {
   return a.weakOp ? 0.6 : 0.7;
 }
 
-/** Token-family values: machine-generated, so they must look random. */
+/** Words that do not name anything before a credential word ("the token", "your key"). */
+const FILLER_WORDS = new Set([
+  "the",
+  "a",
+  "an",
+  "my",
+  "your",
+  "our",
+  "their",
+  "its",
+  "this",
+  "that",
+  "new",
+  "old",
+  "of",
+  "for",
+  "to",
+  "and",
+  "or",
+  "with",
+  "is",
+  "as",
+  "in",
+  "on",
+  "by",
+  "private",
+  "public",
+  "access",
+  "api",
+  "secret",
+]);
+
+/**
+ * Whether a name is preceded on its line by a word that can name a provider: "guardian SECRET",
+ * "squarespace private token" (not "the token", "your key").
+ */
+function leadWord(text: string, nameStart: number): boolean {
+  let p = nameStart;
+  for (let k = 0; k < 2; k++) {
+    let sp = 0;
+    while (p > 0 && sp < 3 && isSpace(text.charCodeAt(p - 1))) {
+      p--;
+      sp++;
+    }
+    if (sp === 0) return false;
+    const we = p;
+    while (p > 0 && we - p < 32 && isIdChar(text.charCodeAt(p - 1))) p--;
+    const word = text.slice(p, we).toLowerCase();
+    if (word.length < 3) return false;
+    if (!FILLER_WORDS.has(word)) return /^[a-z][a-z0-9]*$/.test(word);
+  }
+  return false;
+}
+
+/** A name that says "credential" outright (`vbout_key`, `ACCESS TOKEN`, `clientSecret`), not just `auth` or `api`. */
+function credentialName(words: readonly string[]): boolean {
+  return words.some(
+    (w) => /(?:key|secret|token|credentials?|passw(?:or)?d)$/.test(w) || w === "private" || w === "access",
+  );
+}
+
+/** Name words that make a UUID value an identifier even under a token name ("request_token", "session_token"). */
+const UUID_ID_WORDS = new Set([
+  "id",
+  "request",
+  "session",
+  "csrf",
+  "xsrf",
+  "correlation",
+  "trace",
+  "idempotency",
+  "nonce",
+  "verification",
+  "confirmation",
+  "invite",
+  "invitation",
+]);
+
+/**
+ * Token-family values: machine-generated, so they must look random, unless the name says
+ * credential outright and the operator is a real one. Then the position is the evidence: a value
+ * of key length in `*_key = …` is reported even when its characters look hand-made (sequential
+ * digits, a documentation UUID), at the lowest confidence, because a prompt cannot tell a real key
+ * from a demo one and a masked finding on a demo key costs little. Visible masks (one repeated
+ * character, `xxxx`, zeros), placeholders and references are never reported.
+ */
 function judgeToken(text: string, a: Assignment): number | null {
   const value = text.slice(a.valueStart, a.valueEnd);
   if (value.length < (a.weakOp ? 16 : 10) || value.length > 2048) return null;
@@ -571,11 +716,18 @@ function judgeToken(text: string, a: Assignment): number | null {
     if (c >= 48 && c <= 57) digit = true;
     else if (c === 43 || c === 47 || c === 61 || c === 95 || c === 45) other = true;
   }
-  if (!digit && !(other && value.length >= 20)) return null;
+  if (!digit && !(other && value.length >= 20) && value.length < 16) return null;
   const words = splitWords(a.name);
   if (isPlaceholder(value, a.name)) return null;
-  if (IDENT_VALUE.test(value) || NUMERIC.test(value) || DATE_VALUE.test(value) || VERSION.test(value))
-    return null;
+  if (IDENT_VALUE.test(value) || DATE_VALUE.test(value) || VERSION.test(value)) return null;
+  const explicit = credentialName(words);
+  if (digitsOnly(value)) {
+    // Numeric keys exist (16+ digits); shorter numbers are counts, ports, ids.
+    if (!explicit || words[words.length - 1] === "id") return null;
+    if (a.weakOp) return value.length >= 20 ? 0.5 : null;
+    return value.length >= 16 ? 0.55 : null;
+  }
+  if (NUMERIC.test(value) && value.length < 16) return null; // "4096", "30s"; not "1234…90ab"
   // Machine tokens have no spaces, and a value naming a type or a variable is code.
   if (/\s/.test(value) || CODE_WORD.test(value) || /[(){};]/.test(value)) return null;
   if (/\d{4}-\d{2}-\d{2}/.test(value)) return null; // dated identifiers ("token-counting-2024-11-01")
@@ -584,19 +736,21 @@ function judgeToken(text: string, a: Assignment): number | null {
     return null;
   if (UUID_RE.test(value)) {
     // Several providers issue UUID keys (Heroku, Postmark, Snyk, …), but UUIDs are far more often
-    // ids: accepted only under an explicit <something>_key/secret/password name, never the
-    // documentation UUID or a sequential filler.
+    // ids: accepted only under an explicit <something>_key/secret/token name that is not a request
+    // or session id, and never a filler of few distinct digits.
+    // A bare `key`/`token` names a UUID only after a provider word ("guardian SECRET=…").
     const keyName =
-      words.length > 1 &&
+      (words.length > 1 || leadWord(text, a.nameStart)) &&
       words.some(
-        (w) => /^(?:key|apikey|secret|password|passwd)$/.test(w) || w.endsWith("secret") || w.endsWith("key"),
+        (w) =>
+          /^(?:key|apikey|secret|password|passwd|token|access|private)$/.test(w) ||
+          w.endsWith("secret") ||
+          w.endsWith("key") ||
+          w.endsWith("token"),
       );
-    if (!keyName || words.some((w) => w === "id" || w === "token" || w === "request" || w === "session"))
-      return null;
-    if (/^123e4567-e89b-12d3-a456-426614174|^0{8}-|^(?:12345678|abcdef12|11111111)-/i.test(value))
-      return null;
-    if (new Set(value.replace(/-/g, "")).size < 6) return null;
-    return 0.6;
+    if (!keyName || words.some((w) => UUID_ID_WORDS.has(w))) return null;
+    if (/^0{8}-/.test(value) || new Set(value.replace(/-/g, "")).size < 6) return null;
+    return a.weakOp ? 0.5 : 0.6;
   }
   if (/^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$/i.test(value)) {
     if (
@@ -608,6 +762,10 @@ function judgeToken(text: string, a: Assignment): number | null {
   if (/^sha(?:1|256|384|512)-/.test(value) || (lockfile(text) && /^[0-9a-f]{32,128}$/i.test(value)))
     return null;
   const k = classes(value);
+  // A letters-only value of key length that does not read like words ("ZYXWVUTSRQPONMLKJIHG",
+  // "qHvTzKpWfRmBxLcN…") under an explicit credential name: identifiers and prose read like words.
+  const letterKey = !k.digit && explicit && value.length >= 16 && lettersOnly(value) && !wordLike(value);
+  if (letterKey) return a.weakOp ? 0.5 : 0.55;
   if (!k.digit && !(k.upper && k.lower)) return null;
   // Identifiers without digits ("regeneratorKeys", "cleanupProjectsAndScriptInfos") are code; a
   // random 20+ character key has no digit with probability under 3 %, and base64 ones carry +/=_-.

@@ -1,5 +1,8 @@
 import { genericExtractor } from "../generic.js";
-import { B62, B64, HEX, UUID, sample, tc, type SecretRule } from "../rule.js";
+import { B62, B64, DIGITS, HEX, UUID, sample, tc, type SecretRule } from "../rule.js";
+
+/** Letters without vowels: a letters-only sample that cannot read like a word. */
+const CONSONANTS = "BCDFGHJKLMNPQRSTVWXZbcdfghjklmnpqrstvwxz";
 
 const S = (a: string, n: number, seed: string) => sample(a, n, seed);
 
@@ -57,6 +60,17 @@ export const genericRules: SecretRule[] = [
       tc(`ONESIGNAL_SECRET_KEY=${UUID("gs6")}`, "UUID under a secret name"),
       tc(`exampleweatherapi=${S(B62, 32, "gs10")}`, "name ending in api"),
       tc(`session_token=${S(B64, 600, "gs11")}`, "long token"),
+      tc(`WIDGETCO_API_KEY=${S(DIGITS, 24, "gs12")}`, "all-digit key under an explicit key name"),
+      tc(`acme_token = ${S(CONSONANTS, 24, "gs13")}`, "letters-only key that does not read like words"),
+      tc(`acmecloud SECRET=${UUID("gs14")}`, "UUID under a bare credential word after a provider word"),
+      tc(`Here is my widgetco API key:\n${S(B62, 32, "gs15")}\n`, "token alone on the next line"),
+      tc(`WIDGETCO\nKEY\n${S(B62, 28, "gs16")}`, "keyword and token on lines of their own"),
+      tc(`acme_samplekey = ${S(B62, 32, "gs17")}`, "unknown stem joined to key, spaced operator"),
+      tc(`examplecrm ACCESS ${S(DIGITS, 24, "gs18")}`, "numeric key after a credential word"),
+      tc(
+        `crawler_secret = ${S(DIGITS, 20, "gs19")}ab`,
+        "digits with a short letter tail are not a number with a unit",
+      ),
     ],
     fp: [
       tc(`request_token = "${UUID("gs7")}"`, "UUID under a token name: an identifier"),
@@ -76,6 +90,13 @@ export const genericRules: SecretRule[] = [
       tc("primary_key = customer_id_2024", "database key"),
       tc("api_url = https://api.example.com/v1", "URL setting"),
       tc("api = FastAPI(title='demo')", "code"),
+      tc(`session_token = "${UUID("gs20")}"`, "UUID under a session token name: an identifier"),
+      tc(`the token ${UUID("gs21")}`, "UUID after a bare credential word with no provider word"),
+      tc("api_key = 123456", "short number"),
+      tc("token: internationalization", "letters-only value that reads like a word"),
+      tc("secret_key = aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "one repeated character: a mask"),
+      tc("KEY\nthe quick brown fox", "the next line is prose, not a token"),
+      tc(`customer_id_key = ${S(DIGITS, 6, "gs22")}`, "short number under a key name"),
     ],
   },
 ];
