@@ -6,16 +6,13 @@ import { connectionRules } from "./connections.js";
 import { forgeRules } from "./forges.js";
 import { genericRules } from "./generic.js";
 import { keyRules } from "./keys.js";
+import { loosePrefixRule } from "./loose.js";
 import { messagingRules } from "./messaging.js";
 import { paymentRules } from "./payments.js";
 import { registryRules } from "./registries.js";
 import { saasRules } from "./saas.js";
 
-/**
- * The rule index: one line per provider family file. Specific rules come first; the generic
- * assignment rules last (they give way to any specific rule that reports an overlapping span).
- */
-export const RULES: readonly SecretRule[] = [
+const SPECIFIC: readonly SecretRule[] = [
   ...cloudRules,
   ...forgeRules,
   ...chatRules,
@@ -26,5 +23,11 @@ export const RULES: readonly SecretRule[] = [
   ...saasRules,
   ...keyRules,
   ...connectionRules,
-  ...genericRules,
 ];
+
+/**
+ * The rule index: one line per provider family file. Specific rules come first; then the vendor
+ * prefixes of the specific rules with a body of any length, and the generic assignment rules
+ * (both give way to any specific rule that reports an overlapping span).
+ */
+export const RULES: readonly SecretRule[] = [...SPECIFIC, loosePrefixRule(SPECIFIC), ...genericRules];
