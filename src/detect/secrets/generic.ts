@@ -1,5 +1,5 @@
 import { entropy, obviouslyFake, type Extracted } from "./rule.js";
-import { digitsOnly, lettersOnly, wordLike } from "./shape.js";
+import { digitsOnly, identifierLike, lettersOnly, wordLike } from "./shape.js";
 
 /*
  * The generic `name = value` rules. A regex only finds the keyword; this small parser reads the
@@ -393,6 +393,8 @@ function lineToken(text: string, p: number): [number, number] | null {
   const ve = p;
   while (p < text.length && isSpace(text.charCodeAt(p))) p++;
   if (ve === vs || (p < text.length && !isBreak(text.charCodeAt(p)))) return null;
+  // A quoted or comma-ended line is the next item of a list or call, not a value.
+  if (/["'`,;]/.test(text.slice(vs, ve))) return null;
   return [vs, ve];
 }
 
@@ -486,6 +488,7 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
     weakOp = true;
   } else if (sp > 0 || isBreak(text.charCodeAt(p))) weakOp = true;
   else return dashJoined(text, kwEnd, ne, name, ns);
+  const opChar = text.charCodeAt(p - 1);
   sp = 0;
   while (p < text.length && sp < 16 && isSpace(text.charCodeAt(p))) {
     p++;
@@ -493,6 +496,7 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   }
   // "API key:\n<token>" or "KEY\n<token>": a token alone on the next line is the value.
   if (isBreak(text.charCodeAt(p))) {
+    if (!(weakOp || opChar === 58 || opChar === 61)) return null;
     const line = lineToken(text, p);
     if (line === null) return null;
     const [vs, ve] = line;
@@ -809,5 +813,58 @@ export function genericExtractor(family: Family): (m: RegExpExecArray, text: str
     }
     if (score === null) return null;
     return { start: a.valueStart, end: a.valueEnd, score };
+  };
+}
+
+/** The value decoded as base64/base64url when it is that, else "". */
+function b64text(v: string): string {
+  const t = v.replace(/-/g, "+").replace(/_/g, "/");
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(t) || t.replace(/=+$/, "").length % 4 === 1) return "";
+  return Buffer.from(t, "base64").toString("latin1");
+}
+
+/** Last name words under which a random-looking value is an identifier, a digest or data, not a key. */
+const NOT_KEY_NAME =
+  /^(?:ids?|uuid|guid|hash|sha\d*|md5|digest|checksum|integrity|nonce|salt|iv|etag|version|ver|rev|revision|commit|ref|url|uri|href|src|path|file|filename|name|class|classname|style|type|kind|mappings|sourcemap|data|image|img|icon|font|content|body|text|title|label|slug|kid|thumbprint|fingerprint|signature|sig|state|code|cursor|after|before|next|page|offset|color|hex|seed|sample|example|test|mock|fixture|placeholder|alphabet|charset|chars|characters|payload|encoded|base64|b64|blob|bytes|buffer)$/;
+
+/**
+ * `name = <random token>` under any name: the provider's name often carries no credential word
+ * (`weatherlib = '…'`, `acmecrm=…`). The pattern finds the operator; this reads the name before
+ * it and the value after it. Only values that look machine-made pass: 24–200 characters of a
+ * token alphabet, letters with digits (or both cases), entropy ≥ 4 bits per character, no word-like
+ * chunks covering half of it, not hex (digests, commit ids); names of ids, digests and data are
+ * left out. Reported at the lowest confidence.
+ */
+export function randomAssignmentExtractor(): (m: RegExpExecArray, text: string) => Extracted | null {
+  return (m, text) => {
+    const op = m.index;
+    // Name: an identifier just before the operator (closing quote or bracket and spaces allowed).
+    let p = op;
+    let sp = 0;
+    while (p > 0 && sp < 3 && isSpace(text.charCodeAt(p - 1))) {
+      p--;
+      sp++;
+    }
+    if (p > 0 && (isQuote(text.charCodeAt(p - 1)) || text.charCodeAt(p - 1) === 93)) p--;
+    const ne = p;
+    while (p > 0 && ne - p < 48 && isIdChar(text.charCodeAt(p - 1))) p--;
+    const name = text.slice(p, ne);
+    if (name.length < 2 || !/^[A-Za-z]/.test(name)) return null;
+    const words = splitWords(name);
+    const last = words[words.length - 1] ?? "";
+    // "clientid", "appId": ids run into the name without a separator.
+    if (NOT_KEY_NAME.test(last) || (last.endsWith("id") && last.length <= 10)) return null;
+    // Value: the matched token, ending at a quote, space or delimiter, not mid-token.
+    const vs = m.index + m[0].length - (m[1]?.length ?? 0);
+    const ve = vs + (m[1]?.length ?? 0);
+    const value = text.slice(vs, ve);
+    if (/^[0-9a-f]+$/i.test(value) || obviouslyFake(value) || isPlaceholder(value, name)) return null;
+    const k = classes(value);
+    if (!(k.digit && (k.lower || k.upper)) && !(k.lower && k.upper && value.length >= 32)) return null;
+    if (entropy(value) < 4 || identifierLike(value)) return null;
+    // Base64 of text is encoded data (its content is scanned in the decoded view), not a key.
+    if (value.length >= 24 && /^[\x20-\x7e\t\r\n]+$/.test(b64text(value))) return null;
+    if (lockfile(text) || /^sha(?:1|256|384|512)-/.test(value)) return null;
+    return { start: vs, end: ve, score: 0.5 };
   };
 }

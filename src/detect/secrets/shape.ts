@@ -47,3 +47,44 @@ export function digitsOnly(value: string): boolean {
 export function tokenChars(value: string): boolean {
   return /^[A-Za-z0-9_\-+/=.~]+$/.test(value);
 }
+
+/**
+ * Share of the value's characters that sit in word-like chunks: runs of three or more letters,
+ * split at digits, separators and lower→upper steps ("MyComponentProps2" is all words,
+ * "3k144a5af7…bdrj9" has none). Names, paths and identifiers read as words; keys do not.
+ */
+export function wordCoverage(value: string): number {
+  let covered = 0;
+  const chunks = value.split(/[^A-Za-z]+|(?<=[a-z])(?=[A-Z])/);
+  for (const c of chunks) if (c.length >= 3 && wordLike(c)) covered += c.length;
+  return value.length === 0 ? 0 : covered / value.length;
+}
+
+/** 0 digit, 1 lower, 2 upper, 3 anything else. */
+function charClass(c: number): number {
+  if (c >= 48 && c <= 57) return 0;
+  if (c >= 97 && c <= 122) return 1;
+  if (c >= 65 && c <= 90) return 2;
+  return 3;
+}
+
+/**
+ * Steps between character classes per character, not counting the upper→lower step that starts
+ * a capitalised word. Random base62 keys step at about 0.4 (rarely under 0.25); identifiers of
+ * words and numbers ("ChaCha20Poly1305Types") at about 0.2.
+ */
+export function classSteps(value: string): number {
+  let n = 0;
+  for (let i = 1; i < value.length; i++) {
+    const a = charClass(value.charCodeAt(i - 1));
+    const b = charClass(value.charCodeAt(i));
+    if (a !== b && !(a === 2 && b === 1)) n++;
+  }
+  return value.length === 0 ? 0 : n / value.length;
+}
+
+/** Reads like an identifier or a name made of words, not like a generated key. */
+export function identifierLike(value: string): boolean {
+  const cov = wordCoverage(value);
+  return cov >= 0.75 || (cov >= 0.3 && classSteps(value) < 0.3);
+}

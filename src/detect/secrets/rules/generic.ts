@@ -1,5 +1,5 @@
-import { genericExtractor } from "../generic.js";
-import { B62, B64, DIGITS, HEX, UUID, sample, tc, type SecretRule } from "../rule.js";
+import { genericExtractor, randomAssignmentExtractor } from "../generic.js";
+import { B62, B64, B64URL, DIGITS, HEX, LOWER_NUM, UUID, sample, tc, type SecretRule } from "../rule.js";
 
 /** Letters without vowels: a letters-only sample that cannot read like a word. */
 const CONSONANTS = "BCDFGHJKLMNPQRSTVWXZbcdfghjklmnpqrstvwxz";
@@ -97,6 +97,39 @@ export const genericRules: SecretRule[] = [
       tc("secret_key = aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "one repeated character: a mask"),
       tc("KEY\nthe quick brown fox", "the next line is prose, not a token"),
       tc(`customer_id_key = ${S(DIGITS, 6, "gs22")}`, "short number under a key name"),
+    ],
+  },
+  {
+    id: "generic.random_assignment",
+    kind: "generic_secret",
+    description:
+      "Random-looking token (24–200 characters, entropy ≥ 4 bits/char, not hex, not word-like) assigned to a name that is not an id, digest or data field",
+    // The operator and a long token-alphabet run after it; extract() reads the name before it.
+    pattern: /[:=][ \t]{0,3}["'`]?([A-Za-z0-9_+-]{24,200}={0,2})(?![A-Za-z0-9_+/=.-])/g,
+    keywords: ["=", ":"],
+    severity: "medium",
+    generic: true,
+    extract: randomAssignmentExtractor(),
+    tp: [
+      tc(`weatherlib = '${S(LOWER_NUM, 32, "gr1")}'`, "provider name without a credential word"),
+      tc(`acmecrm=${S(B62, 48, "gr2")}`, "env line"),
+      tc(`"acme": "${S(B62, 40, "gr3")}"`, "JSON"),
+      tc(`widgetco: ${S(B64URL, 44, "gr4")}`, "YAML"),
+    ],
+    fp: [
+      tc(`commit = ${S(HEX, 40, "gr5")}`, "hex digest"),
+      tc(`"integrity": "sha512-${S(B64, 86, "gr6")}=="`, "lock-file integrity"),
+      tc(`request_id = "${S(B62, 32, "gr7")}"`, "id field"),
+      tc("handler = useCallbackWithDependencies2024", "identifier of words"),
+      tc("algorithm: CipherChaCha20Poly1305Types,", "type name of words and numbers"),
+      tc(
+        `payload: ${Buffer.from("user=alice&scope=read:all&exp=1700000000").toString("base64")}`,
+        "base64 of text",
+      ),
+      tc("plugins: eslint-plugin-react-hooks-v5-beta", "package name"),
+      tc("mode = AAAAAAAABBBBBBBBCCCCCCCC1", "low entropy"),
+      tc(`url = https://example.com/${S(B62, 30, "gr8")}`, "URL, not a bare token"),
+      tc(`nonce: ${S(B62, 32, "gr9")}`, "nonce field"),
     ],
   },
 ];

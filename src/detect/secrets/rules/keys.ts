@@ -126,23 +126,42 @@ export const keyRules: SecretRule[] = [
   {
     id: "key.jwt",
     kind: "jwt",
-    description: "JSON Web Token (RFC 7519): base64url header with alg/typ, payload, signature",
-    pattern: /(?<![\w-])eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,8000}\.[A-Za-z0-9_-]{0,2000}(?![\w-])/g,
+    description:
+      "JSON Web Token (RFC 7519): base64url header with alg/typ, payload, signature (also cut after the payload, or with a non-JSON payload)",
+    // The header is what identifies a JWS (RFC 7515 §4.1), so the payload may be any base64url
+    // (JWS payloads need not be JSON) and a token cut after its payload is still a bearer token.
+    pattern:
+      /(?<![\w-])eyJ[A-Za-z0-9_-]{8,2000}\.[A-Za-z0-9_-]{8,8000}(?:\.[A-Za-z0-9_-]{0,2000})?(?![\w.-])/g,
     keywords: ["eyj"],
     severity: "high",
     validate: (s) => {
       if (!jwtHeaderValid(s)) return false;
-      return s.endsWith(".") ? 0.6 : 0.9; // unsigned (alg none) tokens are less dangerous
+      const parts = s.split(".");
+      if (parts.length === 2) return 0.6; // no signature part: cut or incomplete
+      if (s.endsWith(".")) return 0.6; // unsigned (alg none) tokens are less dangerous
+      return parts[1]!.startsWith("eyJ") ? 0.9 : 0.7;
     },
     tp: [
       tc(
         `Authorization: Bearer ${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url")}.${Buffer.from('{"sub":"42","iat":1700000000}').toString("base64url")}.${S(B64URL, 43, "jwt1")}`,
         "HS256 token",
       ),
+      tc(
+        `token=${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url")}.${Buffer.from('{"sub":"7","exp":1900000000}').toString("base64url")}`,
+        "cut after the payload",
+      ),
+      tc(
+        `${Buffer.from('{"alg":"HS256"}').toString("base64url")}.${S(B64URL, 120, "jwt3")}.${S(B64URL, 43, "jwt4")}`,
+        "payload that is not JSON (JWS allows any payload)",
+      ),
     ],
     fp: [
       tc(`eyJub3QiOiJqd3QifQ.eyJhIjoxfQ.${S(B64URL, 20, "jwt2")}`, "header without alg or typ"),
       tc("eyJhbGciOi", "fragment"),
+      tc(
+        `${Buffer.from('{"name":"report"}').toString("base64url")}.${S(B64URL, 40, "jwt5")}`,
+        "JSON without alg or typ",
+      ),
     ],
   },
   {
