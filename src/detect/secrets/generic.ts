@@ -364,6 +364,8 @@ interface Assignment {
   weakOp: boolean;
   /** The character after an unquoted value (";" or ")" mean a code variable). */
   after: number;
+  /** Compared with `==`/`!=`/`===`/`!==` rather than assigned. */
+  compare?: boolean;
 }
 
 function splitWords(name: string): string[] {
@@ -477,6 +479,7 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   }
   let weakOp = false;
   const two = text.slice(p, p + 3);
+  const compare = /^(?:===|!==|==|!=)/.test(two);
   if (two.startsWith("===") || two.startsWith("!==")) p += 3;
   else if (/^(?::=|=>|->|==|!=|<-)/.test(two)) p += 2;
   else if (two[0] === "=" || two[0] === ":") p += 1;
@@ -533,6 +536,7 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
       quoted: true,
       weakOp,
       after: text.charCodeAt(ve + 1),
+      compare,
     };
   }
   const vs = p;
@@ -567,7 +571,7 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   };
 }
 
-function isPlaceholder(value: string, name: string): boolean {
+export function isPlaceholder(value: string, name: string): boolean {
   const lower = value.toLowerCase();
   if (PLACEHOLDERS.has(lower)) return true;
   if (PLACEHOLDER_PARTS.test(value)) return true;
@@ -598,6 +602,9 @@ function lockfile(text: string): boolean {
   return lastLock;
 }
 
+/** Upper-case environment names ending in `_PASS`. */
+const ENV_PASS = /^[A-Z][A-Z0-9]*_[A-Z0-9_]*PASS$/;
+
 /** Password-family values: human-chosen, so low entropy is allowed, placeholders are not. */
 function judgePassword(text: string, a: Assignment): number | null {
   const value = text.slice(a.valueStart, a.valueEnd);
@@ -611,7 +618,9 @@ function judgePassword(text: string, a: Assignment): number | null {
   if (VERSION.test(value) || CODE_WORD.test(value) || /^[!&|]|[(){};]/.test(value)) return null;
   if ((value.match(/ /g)?.length ?? 0) >= 2) return null; // a sentence, not a password
   // The bare word "pass" is common in prose ("validation pass: valid"): its value needs a digit or symbol.
-  if (/(?:^|[^a-z])pass$/i.test(a.name) && !/[^A-Za-z]/.test(value)) return null;
+  // An environment name (`SMTP_PASS=…`, `REACT_APP_AUTH_PASS=…`) is a credential whatever its value.
+  if (/(?:^|[^a-z])pass$/i.test(a.name) && !/[^A-Za-z]/.test(value) && !(ENV_PASS.test(a.name) && !a.weakOp))
+    return null;
   if (a.weakOp) {
     // "password pass123" (netrc) or "the password is 'x'": needs digits or symbols, or quotes; the
     // bare word "pass" ("pass `fetch` to …") needs a real operator.
@@ -796,6 +805,10 @@ export function genericExtractor(family: Family): (m: RegExpExecArray, text: str
     const a = parse(text, m.index, m.index + m[0].length, keyword.startsWith("pass") ? "pass" : keyword);
     if (a === null) return null;
     let score = family === "password" ? judgePassword(text, a) : judgeToken(text, a);
+    // `if creds.Secret != "open-sesame"`: a secret compared with a literal is a hard-coded
+    // credential, and people choose those, so it is judged as a password.
+    if (score === null && a.compare && a.quoted && /(?:^|[^a-z])(?:secret|apikey|passphrase)$/i.test(a.name))
+      score = judgePassword(text, a);
     if (score === null && a.weakOp && family === "token") {
       // "restpack SECRET bar <token>": allow up to two short words between the keyword and a token.
       let p = a.valueStart;

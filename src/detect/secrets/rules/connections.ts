@@ -1,4 +1,5 @@
 import { B62, B64, B64URL, sample, tc, type SecretRule } from "../rule.js";
+import { isPlaceholder } from "../generic.js";
 import { b64decode } from "./util.js";
 
 const S = (a: string, n: number, seed: string) => sample(a, n, seed);
@@ -270,5 +271,35 @@ export const connectionRules: SecretRule[] = [
       ),
     ],
     fp: [tc(`{"auth": "${Buffer.from("not-a-pair").toString("base64")}"}`, "no auths map, no user:password")],
+  },
+  {
+    id: "conn.credential_constructor",
+    kind: "password",
+    description:
+      "Password passed as a literal to a credential constructor (NetworkCredential, HTTPBasicAuth, UsernamePasswordCredentials, auth=(user, password), …)",
+    // The second argument after a literal or variable user name; the constructor names say what
+    // the argument is, so the value only has to be a real literal (not a placeholder or reference).
+    pattern:
+      /(?:(?:NetworkCredential|PSCredential|HTTPBasicAuth|HTTPDigestAuth|HttpBasicAuth|BasicAuth|UsernamePasswordCredentials|PasswordAuthentication|UsernamePasswordAuthenticationToken|PasswordCredential)\(|\bauth\s{0,2}=\s{0,2}\()\s{0,3}(?:"[^"\n]{1,64}"|'[^'\n]{1,64}'|[A-Za-z_$][\w.$]{0,40})\s{0,3},\s{0,3}["']([^"'\n]{4,128})["']/g,
+    group: 1,
+    keywords: ["credential", "basicauth", "digestauth", "passwordauthentication", "auth"],
+    severity: "high",
+    score: 0.8,
+    validate: (pw) => !isPlaceholder(pw, "password") && realPassword(pw),
+    tp: [
+      tc(
+        `$wc.Credentials = New-Object System.Net.NetworkCredential("builder", "${S(B62, 20, "cc1")}")`,
+        "PowerShell / .NET",
+      ),
+      tc(`requests.get(url, auth=HTTPBasicAuth("svc", "Tr4vel-Mug-77"))`, "Python requests"),
+      tc(`requests.get(url, auth=('svc', 'Tr4vel-Mug-77'))`, "Python auth tuple"),
+      tc(`new UsernamePasswordCredentials(user, "${S(B62, 16, "cc2")}")`, "Java, variable user"),
+    ],
+    fp: [
+      tc('new NetworkCredential("user", "password")', "placeholder password"),
+      tc("new NetworkCredential(user, password)", "variables"),
+      tc('auth=("admin", "<your-password>")', "placeholder"),
+      tc('HTTPBasicAuth("svc", os.environ["PW"])', "environment reference"),
+    ],
   },
 ];

@@ -25,6 +25,7 @@ export const genericRules: SecretRule[] = [
       tc("[smtp]\nuser = mailer\npassword = c0rrect-h0rse", "INI"),
       tc(`<add key="SmtpPassword" value="${S(B62, 12, "gp2")}" />`, ".NET appSettings"),
       tc('if username == "admin" and password == "hunter2!":', "hard-coded comparison"),
+      tc("MAIL_PASS=bluefalcon", "environment name ending in _PASS"),
     ],
     fp: [
       tc('password = "changeme"', "placeholder"),
@@ -39,6 +40,8 @@ export const genericRules: SecretRule[] = [
       tc("the compass = north", "keyword inside a word"),
       tc('passwordLabel: "Password:"', "UI label"),
       tc("password: string;", "type annotation"),
+      tc("validation pass: valid", "the word pass in prose"),
+      tc("Mail_pass = bluefalcon", "not an environment name: the bare word pass needs a digit or symbol"),
     ],
   },
   {
@@ -71,6 +74,7 @@ export const genericRules: SecretRule[] = [
         `crawler_secret = ${S(DIGITS, 20, "gs19")}ab`,
         "digits with a short letter tail are not a number with a unit",
       ),
+      tc('if req.Secret != "purple-walrus" {', "secret compared with a literal"),
     ],
     fp: [
       tc(`request_token = "${UUID("gs7")}"`, "UUID under a token name: an identifier"),
@@ -97,6 +101,8 @@ export const genericRules: SecretRule[] = [
       tc("secret_key = aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "one repeated character: a mask"),
       tc("KEY\nthe quick brown fox", "the next line is prose, not a token"),
       tc(`customer_id_key = ${S(DIGITS, 6, "gs22")}`, "short number under a key name"),
+      tc('if (e.key === "Escape") close();', "keyboard key compared with a name"),
+      tc('if secret == "" {', "empty comparison"),
     ],
   },
   {
