@@ -9,6 +9,7 @@ import { keyRules } from "./keys.js";
 import { loosePrefixRule } from "./loose.js";
 import { messagingRules } from "./messaging.js";
 import { paymentRules } from "./payments.js";
+import { prefixedRules } from "./prefixed.js";
 import { registryRules } from "./registries.js";
 import { saasRules } from "./saas.js";
 
@@ -21,6 +22,7 @@ const SPECIFIC: readonly SecretRule[] = [
   ...registryRules,
   ...aiRules,
   ...saasRules,
+  ...prefixedRules,
   ...keyRules,
   ...connectionRules,
 ];

@@ -1,0 +1,207 @@
+import { B62, DIGITS, HEX, UPPER_NUM, UUID, sample, tc, type SecretRule } from "../rule.js";
+
+const S = (a: string, n: number, seed: string) => sample(a, n, seed);
+const LOWER_HEX_TO_H = "0123456789abcdefgh";
+const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const B64URL_ALL = B62 + "-_";
+
+/**
+ * Vendor tokens whose format is fixed by a prefix (and often a length) that the vendor documents
+ * or that public rule sets agree on, across families: payments, cloud, developer tools, mail.
+ * Each matches the documented shape only; other lengths fall to `prefix.vendor_token`.
+ */
+function prefixed(
+  id: string,
+  kind: string,
+  description: string,
+  pattern: RegExp,
+  keywords: string[],
+  tp: [string, string],
+  fp: [string, string],
+  severity: SecretRule["severity"] = "high",
+): SecretRule {
+  return { id, kind, description, pattern, keywords, severity, entropy: 3, tp: [tc(...tp)], fp: [tc(...fp)] };
+}
+
+export const prefixedRules: SecretRule[] = [
+  prefixed(
+    "flutterwave.secret_key",
+    "flutterwave_secret_key",
+    "Flutterwave secret key (FLWSECK- / FLWSECK_TEST-, 32 characters of 0-9a-h, -X)",
+    /(?<![\w-])FLWSECK(?:_TEST)?-[0-9a-h]{32}-X(?![\w-])/g,
+    ["flwseck"],
+    [`FLW_SECRET_KEY=FLWSECK_TEST-${S(LOWER_HEX_TO_H, 32, "fw1")}-X`, "test key"],
+    [`FLWPUBK_TEST-${S(LOWER_HEX_TO_H, 32, "fw2")}-X`, "public key"],
+    "critical",
+  ),
+  prefixed(
+    "mercadopago.access_token",
+    "mercadopago_access_token",
+    "Mercado Pago access token (APP_USR-<16 digits>-<6 digits>-<32 hex>-<digits>)",
+    /(?<![\w-])(?:APP_USR|TEST)-\d{16}-\d{6}-[0-9a-f]{32}-\d{6,12}(?![\w-])/g,
+    ["app_usr-", "test-"],
+    [
+      `MP_ACCESS_TOKEN=APP_USR-${S(DIGITS, 16, "mp1")}-${S(DIGITS, 6, "mp2")}-${S(HEX, 32, "mp3")}-${S(DIGITS, 9, "mp4")}`,
+      "production token",
+    ],
+    ["APP_USR-1234", "prefix only"],
+    "critical",
+  ),
+  prefixed(
+    "duffel.token",
+    "duffel_token",
+    "Duffel API token (duffel_test_ / duffel_live_ and 43 characters)",
+    /(?<![\w-])duffel_(?:test|live)_[A-Za-z0-9_=-]{43}(?![\w=-])/g,
+    ["duffel_"],
+    [`DUFFEL_TOKEN=duffel_live_${S(B64URL_ALL, 43, "df1")}`, "live token"],
+    ["duffel_live_", "prefix only"],
+  ),
+  prefixed(
+    "plaid.access_token",
+    "plaid_access_token",
+    "Plaid access token (access-sandbox|development|production- and a UUID)",
+    /(?<![\w-])access-(?:sandbox|development|production)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![\w-])/g,
+    ["access-sandbox-", "access-development-", "access-production-"],
+    [`"access_token": "access-production-${UUID("pl1")}"`, "item token"],
+    ["access-production-server", "hostname"],
+  ),
+  prefixed(
+    "datastax.astra_token",
+    "astra_token",
+    "DataStax Astra DB application token (AstraCS:<24 letters>:<64 hex>)",
+    /(?<![\w-])AstraCS:[A-Za-z]{24}:[0-9a-f]{64}(?![\w-])/g,
+    ["astracs:"],
+    [`ASTRA_DB_APPLICATION_TOKEN=AstraCS:${S(LETTERS, 24, "as1")}:${S(HEX, 64, "as2")}`, "env"],
+    ["AstraCS:<token>", "placeholder"],
+    "critical",
+  ),
+  prefixed(
+    "render.api_key",
+    "render_api_key",
+    "Render API key (rnd_ and 32 alphanumerics)",
+    /(?<![\w-])rnd_[A-Za-z0-9]{32}(?![\w-])/g,
+    ["rnd_"],
+    [`RENDER_API_KEY=rnd_${S(B62, 32, "rn1")}`, "env"],
+    ["rnd_seed_value", "identifier"],
+  ),
+  prefixed(
+    "yandex.api_key",
+    "yandex_api_key",
+    "Yandex Cloud API key (AQVN and 35–38 characters)",
+    /(?<![\w-])AQVN[A-Za-z0-9_-]{35,38}(?![\w-])/g,
+    ["aqvn"],
+    [`YC_API_KEY=AQVN${S(B64URL_ALL, 36, "yx1")}`, "env"],
+    ["AQVN-short", "too short"],
+  ),
+  prefixed(
+    "scalingo.token",
+    "scalingo_token",
+    "Scalingo API token (tk-us- and 48 characters)",
+    /(?<![\w-])tk-us-[A-Za-z0-9_-]{48}(?![\w-])/g,
+    ["tk-us-"],
+    [`SCALINGO_API_TOKEN=tk-us-${S(B64URL_ALL, 48, "sc1")}`, "env"],
+    ["tk-us-east", "region name"],
+  ),
+  prefixed(
+    "openshift.token",
+    "openshift_token",
+    "OpenShift OAuth access token (sha256~ and 43 base64url characters)",
+    /(?<![\w-])sha256~[A-Za-z0-9_-]{43}(?![\w-])/g,
+    ["sha256~"],
+    [`oc login --token=sha256~${S(B64URL_ALL, 43, "os1")} --server=https://api.example.com:6443`, "oc login"],
+    [`sha256:${S(HEX, 64, "os2")}`, "image digest"],
+  ),
+  prefixed(
+    "apify.token",
+    "apify_token",
+    "Apify API token (apify_api_ and 36 alphanumerics)",
+    /(?<![\w-])apify_api_[A-Za-z0-9]{36}(?![\w-])/g,
+    ["apify_api_"],
+    [`APIFY_TOKEN=apify_api_${S(B62, 36, "ap1")}`, "env"],
+    ["apify_api_url", "setting name"],
+  ),
+  prefixed(
+    "infracost.api_key",
+    "infracost_api_key",
+    "Infracost API key (ico- and 32 alphanumerics)",
+    /(?<![\w-])ico-[A-Za-z0-9]{32}(?![\w-])/g,
+    ["ico-"],
+    [`INFRACOST_API_KEY=ico-${S(B62, 32, "ic1")}`, "env"],
+    ["ico-font-awesome-regular", "CSS class"],
+  ),
+  prefixed(
+    "octopus.api_key",
+    "octopus_api_key",
+    "Octopus Deploy API key (API- and 26 upper-case alphanumerics)",
+    /(?<![\w-])API-[A-Z0-9]{26}(?![\w-])/g,
+    ["api-"],
+    [`octo push --apiKey API-${S(UPPER_NUM, 26, "oc1")}`, "CLI"],
+    ["API-GATEWAY-DEPLOYMENT-GUIDE", "document name"],
+  ),
+  prefixed(
+    "harness.token",
+    "harness_token",
+    "Harness personal or service account token (pat./sat. and three dotted parts)",
+    /(?<![\w-])(?:pat|sat)\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}(?![\w.-])/g,
+    ["pat.", "sat."],
+    [`HARNESS_API_KEY=pat.${S(B64URL_ALL, 22, "hn1")}.${S(B62, 24, "hn2")}.${S(B62, 20, "hn3")}`, "env"],
+    ["pat.example.com", "host name"],
+  ),
+  prefixed(
+    "ionic.token",
+    "ionic_token",
+    "Ionic Appflow personal access token (ion_ and 42 alphanumerics)",
+    /(?<![\w-])ion_[A-Za-z0-9]{42}(?![\w-])/g,
+    ["ion_"],
+    [`IONIC_TOKEN=ion_${S(B62, 42, "io1")}`, "env"],
+    ["ion_channel_selector", "identifier"],
+  ),
+  prefixed(
+    "adafruit.io_key",
+    "adafruit_io_key",
+    "Adafruit IO key (aio_ and 28 alphanumerics)",
+    /(?<![\w-])aio_[A-Za-z0-9]{28}(?![\w-])/g,
+    ["aio_"],
+    [`ADAFRUIT_IO_KEY=aio_${S(B62, 28, "ai1")}`, "env"],
+    ["aio_http_client", "identifier"],
+  ),
+  prefixed(
+    "definednetworking.api_key",
+    "defined_networking_api_key",
+    "Defined Networking (Nebula) API key (dnkey- and two parts)",
+    /(?<![\w-])dnkey-[a-z0-9=_-]{26}-[a-z0-9=_-]{52}(?![\w-])/g,
+    ["dnkey-"],
+    [
+      `DN_API_KEY=dnkey-${S("abcdefghijklmnopqrstuvwxyz234567", 26, "dn1")}-${S("abcdefghijklmnopqrstuvwxyz234567", 52, "dn2")}`,
+      "env",
+    ],
+    ["dnkey-", "prefix only"],
+  ),
+  prefixed(
+    "mailersend.token",
+    "mailersend_token",
+    "MailerSend API token (mlsn. and 64 hex)",
+    /(?<![\w-])mlsn\.[0-9a-f]{64}(?![\w-])/g,
+    ["mlsn."],
+    [`MAILERSEND_API_KEY=mlsn.${S(HEX, 64, "ms1")}`, "env"],
+    ["mlsn.example", "prefix only"],
+  ),
+  prefixed(
+    "flexport.token",
+    "flexport_token",
+    "Flexport API token (shltm_ and 40 characters)",
+    /(?<![\w-])shltm_[A-Za-z0-9_-]{40}(?![\w-])/g,
+    ["shltm_"],
+    [`FLEXPORT_TOKEN=shltm_${S(B64URL_ALL, 40, "fx1")}`, "env"],
+    ["shltm_", "prefix only"],
+  ),
+  prefixed(
+    "fleetbase.key",
+    "fleetbase_key",
+    "Fleetbase API key (flb_live_ / flb_test_ and 20 alphanumerics)",
+    /(?<![\w-])flb_(?:live|test)_[A-Za-z0-9]{20}(?![\w-])/g,
+    ["flb_"],
+    [`FLEETBASE_KEY=flb_live_${S(B62, 20, "fb1")}`, "env"],
+    ["flb_live_mode", "identifier"],
+  ),
+];
