@@ -844,9 +844,9 @@ const NOT_KEY_NAME =
  * `name = <random token>` under any name: the provider's name often carries no credential word
  * (`weatherlib = '…'`, `acmecrm=…`). The pattern finds the operator; this reads the name before
  * it and the value after it. Only values that look machine-made pass: 24–200 characters of a
- * token alphabet, letters with digits (or both cases), entropy ≥ 4 bits per character, no word-like
- * chunks covering half of it, not hex (digests, commit ids); names of ids, digests and data are
- * left out. Reported at the lowest confidence.
+ * token alphabet, letters with digits (or both cases), entropy ≥ 4 bits per character, not
+ * identifier-like (`identifierLike` in shape.ts), not hex (digests, commit ids, UUIDs); names of
+ * ids, digests and data are left out. Reported at the lowest confidence.
  */
 export function randomAssignmentExtractor(): (m: RegExpExecArray, text: string) => Extracted | null {
   return (m, text) => {
@@ -871,7 +871,8 @@ export function randomAssignmentExtractor(): (m: RegExpExecArray, text: string) 
     const vs = m.index + m[0].length - (m[1]?.length ?? 0);
     const ve = vs + (m[1]?.length ?? 0);
     const value = text.slice(vs, ve);
-    if (/^[0-9a-f]+$/i.test(value) || obviouslyFake(value) || isPlaceholder(value, name)) return null;
+    // Hex, also with dashes (digests, UUIDs, W3C traceparent ids), is an id or a digest here.
+    if (/^[0-9a-f-]+$/i.test(value) || obviouslyFake(value) || isPlaceholder(value, name)) return null;
     const k = classes(value);
     if (!(k.digit && (k.lower || k.upper)) && !(k.lower && k.upper && value.length >= 32)) return null;
     if (entropy(value) < 4 || identifierLike(value)) return null;

@@ -136,6 +136,7 @@ export const genericRules: SecretRule[] = [
       tc("mode = AAAAAAAABBBBBBBBCCCCCCCC1", "low entropy"),
       tc(`url = https://example.com/${S(B62, 30, "gr8")}`, "URL, not a bare token"),
       tc(`nonce: ${S(B62, 32, "gr9")}`, "nonce field"),
+      tc(`traceparent: 00-${S(HEX, 32, "gr10")}-${S(HEX, 16, "gr11")}-01`, "hex with dashes: a trace id"),
     ],
   },
 ];
