@@ -478,6 +478,7 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
     sp++;
   }
   let weakOp = false;
+  let xml = false;
   const two = text.slice(p, p + 3);
   const compare = /^(?:===|!==|==|!=)/.test(two);
   if (two.startsWith("===") || two.startsWith("!==")) p += 3;
@@ -486,7 +487,10 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   else if (two[0] === "," && nameQuoted && /[A-Z_]/.test(name))
     p += 1; // ('API_KEY', 'value')
   else if (/^value\s{0,2}=/.test(text.slice(p, p + 9)) && closers > 0) p = text.indexOf("=", p) + 1;
-  else if (/^is\s/i.test(text.slice(p, p + 3)) && sp > 0) {
+  else if (two[0] === ">" && sp === 0 && closers === 0 && ns > 0 && text.charCodeAt(ns - 1) === 60) {
+    p += 1; // <apiKey>value</apiKey>
+    xml = true;
+  } else if (/^is\s/i.test(text.slice(p, p + 3)) && sp > 0) {
     p += 2;
     weakOp = true;
   } else if (sp > 0 || isBreak(text.charCodeAt(p))) weakOp = true;
@@ -560,6 +564,8 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   }
   while (ve > vs && text.charCodeAt(ve - 1) === 46) ve--; // sentence full stop
   if (ve === vs) return null;
+  // An XML element's value runs to its closing tag, which must follow.
+  if (xml && !text.startsWith(`</${name}>`, ve)) return null;
   return {
     name,
     nameStart: ns,
@@ -809,6 +815,21 @@ export function genericExtractor(family: Family): (m: RegExpExecArray, text: str
     // credential, and people choose those, so it is judged as a password.
     if (score === null && a.compare && a.quoted && /(?:^|[^a-z])(?:secret|apikey|passphrase)$/i.test(a.name))
       score = judgePassword(text, a);
+    if (score === null && a.weakOp && family === "password") {
+      // "the password for the prod database is <pw>": up to five words, then "is" or a colon.
+      const w = /^(?:[A-Za-z][\w-]{0,15}[ \t]{1,3}){1,5}(?:is|was|=|:)[ \t]{1,3}/i.exec(
+        text.slice(a.valueStart, a.valueStart + 96),
+      );
+      if (w !== null) {
+        const p = a.valueStart + w[0].length;
+        let e = p;
+        while (e < text.length && e - p <= 128 && text.charCodeAt(e) > 32 && !isQuote(text.charCodeAt(e)))
+          e++;
+        while (e > p && /[.,;!?]/.test(text.charAt(e - 1))) e--; // sentence punctuation
+        const b: Assignment = { ...a, valueStart: p, valueEnd: e };
+        if (e > p && judgePassword(text, b) !== null) return { start: p, end: e, score: 0.6 };
+      }
+    }
     if (score === null && a.weakOp && family === "token") {
       // "restpack SECRET bar <token>": allow up to two short words between the keyword and a token.
       let p = a.valueStart;

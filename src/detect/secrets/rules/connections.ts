@@ -276,13 +276,13 @@ export const connectionRules: SecretRule[] = [
     id: "conn.credential_constructor",
     kind: "password",
     description:
-      "Password passed as a literal to a credential constructor (NetworkCredential, HTTPBasicAuth, UsernamePasswordCredentials, auth=(user, password), …)",
+      "Password passed as a literal to a credential constructor or login call (NetworkCredential, HTTPBasicAuth, UsernamePasswordCredentials, auth=(user, password), .login(user, password), set_credentials, …)",
     // The second argument after a literal or variable user name; the constructor names say what
     // the argument is, so the value only has to be a real literal (not a placeholder or reference).
     pattern:
-      /(?:(?:NetworkCredential|PSCredential|HTTPBasicAuth|HTTPDigestAuth|HttpBasicAuth|BasicAuth|UsernamePasswordCredentials|PasswordAuthentication|UsernamePasswordAuthenticationToken|PasswordCredential)\(|\bauth\s{0,2}=\s{0,2}\()\s{0,3}(?:"[^"\n]{1,64}"|'[^'\n]{1,64}'|[A-Za-z_$][\w.$]{0,40})\s{0,3},\s{0,3}["']([^"'\n]{4,128})["']/g,
+      /(?:(?:NetworkCredential|PSCredential|HTTPBasicAuth|HTTPDigestAuth|HttpBasicAuth|BasicAuth|UsernamePasswordCredentials|PasswordAuthentication|UsernamePasswordAuthenticationToken|PasswordCredential|\.login|[Ss]et_?[Cc]redentials)\(|\bauth\s{0,2}=\s{0,2}\()\s{0,3}(?:"[^"\n]{1,64}"|'[^'\n]{1,64}'|[A-Za-z_$][\w.$]{0,40})\s{0,3},\s{0,3}["']([^"'\n]{4,128})["']/g,
     group: 1,
-    keywords: ["credential", "basicauth", "digestauth", "passwordauthentication", "auth"],
+    keywords: ["credential", "basicauth", "digestauth", "passwordauthentication", "auth", ".login("],
     severity: "high",
     score: 0.8,
     validate: (pw) => !isPlaceholder(pw, "password") && realPassword(pw),
@@ -294,10 +294,13 @@ export const connectionRules: SecretRule[] = [
       tc(`requests.get(url, auth=HTTPBasicAuth("svc", "Tr4vel-Mug-77"))`, "Python requests"),
       tc(`requests.get(url, auth=('svc', 'Tr4vel-Mug-77'))`, "Python auth tuple"),
       tc(`new UsernamePasswordCredentials(user, "${S(B62, 16, "cc2")}")`, "Java, variable user"),
+      tc(`server.login("reports@acme.test", "${S(B62, 16, "cc3")}")`, "smtplib / ftplib login"),
+      tc(`client.set_credentials("svc", "${S(B62, 24, "cc4")}")`, "SDK credentials setter"),
     ],
     fp: [
       tc('new NetworkCredential("user", "password")', "placeholder password"),
       tc("new NetworkCredential(user, password)", "variables"),
+      tc('ftp.login("anonymous", "guest")', "anonymous FTP login with a documented guest password"),
       tc('auth=("admin", "<your-password>")', "placeholder"),
       tc('HTTPBasicAuth("svc", os.environ["PW"])', "environment reference"),
     ],

@@ -26,6 +26,11 @@ export const genericRules: SecretRule[] = [
       tc(`<add key="SmtpPassword" value="${S(B62, 12, "gp2")}" />`, ".NET appSettings"),
       tc('if username == "admin" and password == "hunter2!":', "hard-coded comparison"),
       tc("MAIL_PASS=bluefalcon", "environment name ending in _PASS"),
+      tc(
+        "the password for the staging database is Lk8#rq2!zt.",
+        "prose with words between the keyword and is",
+      ),
+      tc("<password>Lk8#rq2!zt</password>", "XML element"),
     ],
     fp: [
       tc('password = "changeme"', "placeholder"),
@@ -42,6 +47,9 @@ export const genericRules: SecretRule[] = [
       tc("password: string;", "type annotation"),
       tc("validation pass: valid", "the word pass in prose"),
       tc("Mail_pass = bluefalcon", "not an environment name: the bare word pass needs a digit or symbol"),
+      tc("the password for your account is sent by email", "prose: the word after is has no digit or symbol"),
+      tc("<password>string</password>", "XML schema placeholder"),
+      tc("<password>Lk8#rq2!zt</pass>", "not closed by its own tag"),
     ],
   },
   {
@@ -66,6 +74,7 @@ export const genericRules: SecretRule[] = [
       tc(`WIDGETCO_API_KEY=${S(DIGITS, 24, "gs12")}`, "all-digit key under an explicit key name"),
       tc(`acme_token = ${S(CONSONANTS, 24, "gs13")}`, "letters-only key that does not read like words"),
       tc(`acmecloud SECRET=${UUID("gs14")}`, "UUID under a bare credential word after a provider word"),
+      tc(`<apiKey>${S(B62, 32, "gs23")}</apiKey>`, "XML element"),
       tc(`Here is my widgetco API key:\n${S(B62, 32, "gs15")}\n`, "token alone on the next line"),
       tc(`WIDGETCO\nKEY\n${S(B62, 28, "gs16")}`, "keyword and token on lines of their own"),
       tc(`acme_samplekey = ${S(B62, 32, "gs17")}`, "unknown stem joined to key, spaced operator"),
