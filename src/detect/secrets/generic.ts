@@ -520,6 +520,8 @@ function parse(text: string, kwStart: number, kwEnd: number, keyword: string): A
   // Value.
   let c = text.charCodeAt(p);
   if (c === 92 && isQuote(text.charCodeAt(p + 1))) p++; // \"value\" inside an escaped string
+  // Python bytes/raw/unicode literals: b'…', r"…", u'…' (not f-strings, which are templates).
+  if (/[bruBRU]/.test(text.charAt(p)) && isQuote(text.charCodeAt(p + 1))) p++;
   c = text.charCodeAt(p);
   if (isQuote(c)) {
     const q = c;

@@ -55,7 +55,7 @@ export const connectionRules: SecretRule[] = [
     description: "Password inside a URI's userinfo (database, broker, cache, FTP, HTTP basic-auth URL)",
     // Anchored on "://" (cheap to find); the scheme is checked by a look-behind only there.
     pattern: new RegExp(
-      `:\\/\\/(?<=(?<![\\w+.-])(?:${URI_SCHEMES}):\\/\\/)([^\\s:/?#@"'<>\`]{1,128}):([^\\s/?#"'<>\`]{1,128}?)@(?=[\\w\\[%.-])`,
+      `:\\/\\/(?<=(?<![\\w+.-])(?:${URI_SCHEMES}):\\/\\/)([^\\s:/?#@"'<>\`]{0,128}):([^\\s/?#"'<>\`]{1,128}?)@(?=[\\w\\[%.-])`,
       "gi",
     ),
     group: 2,
@@ -73,6 +73,10 @@ export const connectionRules: SecretRule[] = [
     },
     tp: [
       tc(`DATABASE_URL=postgres://app:${S(B62, 16, "db1")}@db.internal:5432/app`, "Postgres URL"),
+      tc(
+        `REDIS_URL=redis://:${S(B62, 16, "db9")}@cache.internal:6379/0`,
+        "password with an empty user name (Redis AUTH)",
+      ),
       tc(
         `mongodb+srv://svc:${S(B62, 12, "db2")}@cluster0.example.mongodb.net/?retryWrites=true`,
         "Atlas SRV URL",
@@ -177,17 +181,30 @@ export const connectionRules: SecretRule[] = [
   {
     id: "conn.psexec_password",
     kind: "command_line_password",
-    description: "Password passed on a command line with -p / --password (PsExec, mysql, sshpass, …)",
+    description:
+      "Password passed on a command line with -p / --password (PsExec, mysql, sshpass, docker/podman/helm registry login, …)",
     pattern:
-      /(?:(?:psexec(?:\.exe)?|sshpass|smbclient|net use|runas|sqlcmd|mongosh?|redis-cli)\b[^\n]{0,200}?(?:\s-p\s|\s--password[= ]|\s-P\s|\s-a\s)|(?:mysql|mysqldump|mysqladmin)\b[^\n]{0,200}?(?:\s-p(?=[^\s-])|\s--password=))("[^"\n]{3,64}"|'[^'\n]{3,64}'|[^\s"'-][^\s"']{2,63})/gi,
+      /(?:(?:psexec(?:\.exe)?|sshpass|smbclient|net use|runas|sqlcmd|mongosh?|redis-cli|(?:docker|podman|buildah|skopeo|oras|helm registry) login)\b[^\n]{0,200}?(?:\s-p\s|\s--password[= ]|\s-P\s|\s-a\s)|(?:mysql|mysqldump|mysqladmin)\b[^\n]{0,200}?(?:\s-p(?=[^\s-])|\s--password=))("[^"\n]{3,64}"|'[^'\n]{3,64}'|[^\s"'-][^\s"']{2,63})/gi,
     group: 1,
-    keywords: ["psexec", "mysql", "sshpass", "smbclient", "net use", "runas", "sqlcmd", "mongo", "redis-cli"],
+    keywords: [
+      "psexec",
+      "mysql",
+      "sshpass",
+      "smbclient",
+      "net use",
+      "runas",
+      "sqlcmd",
+      "mongo",
+      "redis-cli",
+      " login",
+    ],
     severity: "high",
     validate: (pw) => {
       const v = pw.replace(/^["']|["']$/g, "");
       return realPassword(v) && !/^%[\w]+%$|^\$/.test(v) && v.toUpperCase() !== "PASSWORD";
     },
     tp: [
+      tc(`docker login -u deploy -p ${S(B62, 14, "dl1")} registry.example.com`, "registry login"),
       tc(`mysql -u root -p${S(B62, 12, "ps1")} app < dump.sql`, "mysql"),
       tc(`PsExec.exe \\\\host -u DOMAIN\\admin -p ${S(B62, 10, "ps2")} cmd`, "PsExec"),
     ],

@@ -1,5 +1,48 @@
-import { genericExtractor, randomAssignmentExtractor } from "../generic.js";
-import { B62, B64, B64URL, DIGITS, HEX, LOWER_NUM, UUID, sample, tc, type SecretRule } from "../rule.js";
+import { genericExtractor, isPlaceholder, randomAssignmentExtractor } from "../generic.js";
+import {
+  B62,
+  B64,
+  B64URL,
+  DIGITS,
+  HEX,
+  LOWER_NUM,
+  UUID,
+  entropy,
+  sample,
+  tc,
+  type SecretRule,
+} from "../rule.js";
+
+/** "Password" in the languages of the prompts the gateway sees most (benign_broad has 20+). */
+const I18N_PASSWORD_WORDS = [
+  "mot de passe",
+  "passwort",
+  "kennwort",
+  "contraseña",
+  "contrasena",
+  "senha",
+  "wachtwoord",
+  "hasło",
+  "haslo",
+  "parola",
+  "lösenord",
+  "adgangskode",
+  "passord",
+  "salasana",
+  "heslo",
+  "jelszó",
+  "пароль",
+  "密码",
+  "密碼",
+  "パスワード",
+  "비밀번호",
+  "كلمة المرور",
+  "סיסמה",
+  "şifre",
+  "mật khẩu",
+  "รหัสผ่าน",
+  "kata sandi",
+];
 
 /** Letters without vowels: a letters-only sample that cannot read like a word. */
 const CONSONANTS = "BCDFGHJKLMNPQRSTVWXZbcdfghjklmnpqrstvwxz";
@@ -75,6 +118,7 @@ export const genericRules: SecretRule[] = [
       tc(`acme_token = ${S(CONSONANTS, 24, "gs13")}`, "letters-only key that does not read like words"),
       tc(`acmecloud SECRET=${UUID("gs14")}`, "UUID under a bare credential word after a provider word"),
       tc(`<apiKey>${S(B62, 32, "gs23")}</apiKey>`, "XML element"),
+      tc(`SECRET_KEY = b'${S(B62, 32, "gs24")}'`, "Python bytes literal"),
       tc(`Here is my widgetco API key:\n${S(B62, 32, "gs15")}\n`, "token alone on the next line"),
       tc(`WIDGETCO\nKEY\n${S(B62, 28, "gs16")}`, "keyword and token on lines of their own"),
       tc(`acme_samplekey = ${S(B62, 32, "gs17")}`, "unknown stem joined to key, spaced operator"),
@@ -146,6 +190,42 @@ export const genericRules: SecretRule[] = [
       tc(`url = https://example.com/${S(B62, 30, "gr8")}`, "URL, not a bare token"),
       tc(`nonce: ${S(B62, 32, "gr9")}`, "nonce field"),
       tc(`traceparent: 00-${S(HEX, 32, "gr10")}-${S(HEX, 16, "gr11")}-01`, "hex with dashes: a trace id"),
+    ],
+  },
+  {
+    id: "generic.password_i18n",
+    kind: "password",
+    description:
+      "Password given after the word for password in another language (mot de passe, Passwort, contraseña, senha, пароль, 密码, パスワード, 비밀번호, …) and a colon or equals sign",
+    // Prompts come in many languages; the English keyword rules do not see "Passwort: …". Only a
+    // colon or equals sign counts as the operator (full-width colon included), and the value must
+    // mix letters with digits or symbols, so prose after the word is not reported.
+    pattern: new RegExp(
+      `(?:${I18N_PASSWORD_WORDS.join("|")})[ \\t]{0,3}[:=\\uFF1A][ \\t]{0,3}([^\\s"'\`<>]{6,64})`,
+      "giu",
+    ),
+    group: 1,
+    keywords: I18N_PASSWORD_WORDS.map((w) => w.toLowerCase()),
+    severity: "high",
+    score: 0.7,
+    generic: true,
+    validate: (pw) => {
+      const v = pw.replace(/[.,;!?\u3002]+$/u, "");
+      if (v.length < 6 || isPlaceholder(v, "password")) return false;
+      return /\p{L}/u.test(v) && /[\d\p{P}\p{S}]/u.test(v) && entropy(v) >= 2.5;
+    },
+    tp: [
+      tc("Passwort: Kx7#mq2!vb", "German"),
+      tc("mot de passe : Kx7mq2vbL9", "French, spaced colon"),
+      tc("contraseña=Kx7#mq2!vb", "Spanish"),
+      tc("пароль: Kx7#mq2!vb", "Russian"),
+      tc("密码：Kx7#mq2!vb", "Chinese, full-width colon"),
+    ],
+    fp: [
+      tc("Passwort: vergessen", "prose after the word (German for forgotten)"),
+      tc("mot de passe : obligatoire", "prose (required)"),
+      tc("contraseña: ********", "mask"),
+      tc("Passwort ändern", "no operator"),
     ],
   },
 ];
