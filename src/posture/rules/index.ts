@@ -13,12 +13,7 @@ import {
 } from "./data.js";
 import { guardsNotEnforcing, guardsOff } from "./guards.js";
 import { incidentsNotNotified } from "./incidents.js";
-import {
-  keyLimitsOff,
-  requestSizeUnbounded,
-  teamWithoutLimits,
-  unauthenticatedUnlimited,
-} from "./limits.js";
+import { keyLimitsOff, requestSizeUnbounded, teamWithoutLimits, unauthenticatedUnlimited } from "./limits.js";
 import { exportTlsOff, upstreamTlsOff } from "./outbound.js";
 import { keysWithoutExpiry, secretFilePermissions, weakSecret } from "./secrets.js";
 import { adminApiCleartext, corsPermissive, metricsOpen, tlsOffPublicBind } from "./transport.js";
