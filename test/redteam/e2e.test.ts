@@ -44,6 +44,25 @@ models:
 guards: { enabled: false }
 `;
 
+/**
+ * The shipped defaults (the embedded configuration) with the red-team key declared as an expected
+ * workload, as docs/redteam.md tells operators to do: three runs of the demo suite from one key,
+ * each with a 30,000-word flood, are a cost-harvesting campaign to the behaviour analytics, and
+ * the incident response's throttle would otherwise land mid-run at a time that depends on the
+ * machine's load (a later probe then fails with 429 instead of being judged).
+ */
+const GUARDS_ON = `
+providers:
+  demo: { type: demo }
+models:
+  - { name: demo-chat, provider: demo }
+  - { name: demo-embed, provider: demo, kind: embedding }
+analytics:
+  expected:
+    keys:
+      bootstrap-admin: { ignore: [cost_harvesting, flood, model_extraction, scraping] }
+`;
+
 async function redteam(
   args: string[],
   key: string,
@@ -71,7 +90,10 @@ describe("redteam run against the gateway and the demo model", () => {
   let reportOn: RunReport;
 
   beforeAll(async () => {
-    [off, on] = await Promise.all([startGateway({ config: GUARDS_OFF }), startGateway()]);
+    [off, on] = await Promise.all([
+      startGateway({ config: GUARDS_OFF }),
+      startGateway({ config: GUARDS_ON }),
+    ]);
     const common = [
       "--model",
       "demo-chat",
