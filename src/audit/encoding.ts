@@ -96,7 +96,9 @@ function sorted(value: unknown, depth: number): unknown {
     return copy;
   }
   const record = value as Record<string, unknown>;
-  const copy: Record<string, unknown> = {};
+  // No prototype, so that a "__proto__" key (JSON.parse makes it an own property) stays a member
+  // instead of replacing the copy's prototype and vanishing from the output.
+  const copy = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(record).sort()) {
     const first = key.charCodeAt(0);
     if (first >= 48 && first <= 57 && INTEGER.test(key)) throw INTEGER_KEY;

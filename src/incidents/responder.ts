@@ -394,7 +394,8 @@ export class Responder {
     action: PlaybookAction,
     state: ResponseActionState,
     extra: {
-      expiresAt?: number | null;
+      /** How long an active action lasts, counted from its creation time. */
+      duration?: number;
       detail?: string | null;
       params?: Record<string, unknown>;
       /** Runs before the record is stored, undone if storing fails. */
@@ -413,7 +414,7 @@ export class Responder {
       params: { ...settings, ...extra.params },
       state,
       createdAt: now,
-      expiresAt: extra.expiresAt ?? null,
+      expiresAt: extra.duration !== undefined ? now + extra.duration : null,
       endedAt: state === "active" ? null : now,
       endedBy: null,
       detail: extra.detail ?? null,
@@ -456,8 +457,9 @@ export class Responder {
     action: Exclude<PlaybookAction, { type: "notify" | "open_incident" }>,
   ): Promise<ResponseActionRecord> {
     const { effects } = this.options;
-    const now = this.clock();
-    const expiresAt = action.duration !== undefined ? now + action.duration : null;
+    // The expiry is counted from the record's own creation time, not from here: looking the key
+    // up takes a moment, and a one-hour suspension should read as exactly one hour.
+    const duration = action.duration;
     if (action.type === "suspend_key") {
       const key = await effects.keys.getKey(trigger.keyId);
       if (!key) return this.record(trigger, incident, playbook, action, "failed", { detail: "no such key" });
@@ -472,7 +474,7 @@ export class Responder {
           detail: `key already ${key.status}`,
         });
       }
-      const record = await this.record(trigger, incident, playbook, action, "active", { expiresAt });
+      const record = await this.record(trigger, incident, playbook, action, "active", { duration });
       try {
         const after = await effects.keys.setStatus(trigger.keyId, "suspend");
         // Remembered so that the expiry can tell whether someone changed the key since.
@@ -491,7 +493,7 @@ export class Responder {
     // In force before it shows as active in the store: whoever sees it there finds it applied.
     return this.exclusive(() =>
       this.record(trigger, incident, playbook, action, "active", {
-        expiresAt,
+        duration,
         enforce: {
           apply: (record) => {
             this.active.set(record.id, record);

@@ -74,6 +74,11 @@ describe("the fast path and the hand-written encoder agree", () => {
     );
   });
 
+  it('keeps a "__proto__" member (JSON.parse makes it an own key) instead of dropping it', () => {
+    const parsed: unknown = JSON.parse('{"b":1,"__proto__":{"x":2},"a":[{"__proto__":0}]}');
+    expect(canonicalJson(parsed)).toBe('{"__proto__":{"x":2},"a":[{"__proto__":0}],"b":1}');
+  });
+
   it("on random JSON, the output equals a plain recursive sorted-key encoding", () => {
     const reference = (v: unknown): string => {
       if (v === null || typeof v !== "object") return JSON.stringify(v);
