@@ -39,6 +39,12 @@ function processTicks(pid: string): [number, number] | undefined {
   }
 }
 
+/** CPU time (user + system) one process has used so far, in ms; undefined without /proc. */
+export function processCpuMs(pid: number): number | undefined {
+  const ticks = processTicks(String(pid));
+  return ticks ? ticks[1] * TICK_MS : undefined;
+}
+
 /** A snapshot, or undefined where /proc is not available (the figures are then left out). */
 export function cpuSnapshot(groupIds: readonly number[]): CpuSnapshot | undefined {
   let machine;

@@ -9,6 +9,8 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { Pool } from "undici";
+import { processCpuMs } from "./cpu-usage.js";
+import { summariseProfile, type CpuProfile, type ProfileSummary } from "./cpuprofile.js";
 import { limitsSectionSchema } from "../src/config/sections/limits.js";
 import {
   Limiter,
@@ -30,7 +32,7 @@ import {
  *    within 2× of its p99 without the flood.
  *
  * `node dist/bench/fairness.js [--redis URL] [--seconds N] [--guards off] [--normal-rate R]
- * [--flood-limit L]`, or `runLimitsBench()`
+ * [--flood-limit L] [--profile]`, or `runLimitsBench()`
  * from `npm run bench`. The flood runs in a worker thread so its generator does not share the
  * ordinary key's event loop.
  */
@@ -215,6 +217,8 @@ export interface FairnessOptions {
   floodLimit?: number;
   guards?: boolean;
   redisUrl?: string;
+  /** Run the gateway under `node --cpu-prof` and summarise where its time went. */
+  profile?: boolean;
 }
 
 export interface FairnessResult {
@@ -232,6 +236,14 @@ export interface FairnessResult {
    */
   control: PhaseFigures;
   controlP99Ratio: number;
+  /**
+   * The gateway's CPU time (user + system, from /proc) during the loaded phases divided by the
+   * requests it answered in them (both keys): what one request of the mix costs the event loop.
+   */
+  loadedCpuUsPerRequest?: number;
+  /** Busy share of one core the gateway used during the loaded phases (1 = one full core). */
+  loadedCpuShare?: number;
+  profile?: ProfileSummary;
   pass: boolean;
 }
 
@@ -317,6 +329,7 @@ function figures(raw: RawPhase): PhaseFigures {
 
 interface StartedGateway {
   origin: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -342,12 +355,13 @@ async function startGateway(
   dataDir: string,
   dir: string,
   env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
 ): Promise<StartedGateway> {
   const file = join(dir, "portcullis.yaml");
   writeFileSync(file, config);
   const child: ChildProcess = spawn(
     process.execPath,
-    [CLI, "serve", "--config", file, "--data-dir", dataDir, "--port", "0"],
+    [...nodeArgs, CLI, "serve", "--config", file, "--data-dir", dataDir, "--port", "0"],
     { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -366,6 +380,7 @@ async function startGateway(
   });
   return {
     origin,
+    pid: child.pid!,
     stop: () =>
       new Promise((done) => {
         if (child.exitCode !== null) return done();
@@ -396,29 +411,48 @@ export async function runFairness(options: FairnessOptions = {}): Promise<Fairne
     "  demo: { type: demo }",
     "models:",
     "  - { name: demo-chat, provider: demo }",
+    // The flood key is declared an expected workload, so incident response never throttles or
+    // suspends it mid-run: the bench measures what the limits alone cost the other key, the worst
+    // case (with the shipped defaults, analytics would tighten the flooder within a minute).
+    "analytics:",
+    "  expected:",
+    "    keys:",
+    `      ${flood.id}:`,
+    "        ignore: [model_extraction, scraping, insider_exfiltration, key_sharing, flood, cost_harvesting]",
     "logging: { level: warn }",
     `guards: { enabled: ${options.guards !== false} }`,
     "",
   ]
     .filter((line) => line !== "")
     .join("\n");
-  const gateway = await startGateway(config, dataDir, dir, {
-    PORTCULLIS_ADMIN_KEY: `pcx_${randomBytes(30).toString("hex").slice(0, 40)}`,
-    ...(options.redisUrl ? { PCX_BENCH_REDIS_URL: options.redisUrl } : {}),
-  });
+  const profileDir = join(dir, "profile");
+  const gateway = await startGateway(
+    config,
+    dataDir,
+    dir,
+    {
+      PORTCULLIS_ADMIN_KEY: `pcx_${randomBytes(30).toString("hex").slice(0, 40)}`,
+      ...(options.redisUrl ? { PCX_BENCH_REDIS_URL: options.redisUrl } : {}),
+    },
+    options.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [],
+  );
+  let stopped = false;
   const body = JSON.stringify({ model: "demo-chat", messages: [{ role: "user", content: prose(1024) }] });
   try {
-    log(`gateway ${gateway.origin}; warming up`);
-    await openLoop(gateway.origin, normal.key, normalRate, 1, body);
-
     const rounds = options.rounds ?? 3;
     const quiet: RawPhase[] = [];
     const busy: RawPhase[] = [];
     const control: RawPhase[] = [];
     const floods: RawPhase[] = [];
+    let loadedCpuMs = 0;
+    let loadedWallMs = 0;
+    let cpuKnown = true;
     // The flood, on its own thread: against the gateway (the test), or against a trivial server on
     // that thread (the control: what the same load costs this machine without the gateway).
-    const flooded = async (target: "gateway" | "control"): Promise<{ normal: RawPhase; flood: RawPhase }> => {
+    const flooded = async (
+      target: "gateway" | "control",
+      measured = true,
+    ): Promise<{ normal: RawPhase; flood: RawPhase }> => {
       const worker = new Worker(fileURLToPath(import.meta.url), {
         workerData: {
           origin: target === "gateway" ? gateway.origin : undefined,
@@ -432,12 +466,26 @@ export async function runFairness(options: FairnessOptions = {}): Promise<Fairne
         worker.once("message", (raw: RawPhase) => done(raw));
         worker.once("error", fail);
       });
+      const cpuBefore = processCpuMs(gateway.pid);
+      const wallBefore = performance.now();
       await sleep(300); // the flood is under way before the ordinary key is measured
       const normalPhase = await openLoop(gateway.origin, normal.key, normalRate, seconds, body);
       const floodPhase = await floodDone;
+      const cpuAfter = processCpuMs(gateway.pid);
+      if (target === "gateway" && measured) {
+        if (cpuBefore === undefined || cpuAfter === undefined) cpuKnown = false;
+        else loadedCpuMs += cpuAfter - cpuBefore;
+        loadedWallMs += performance.now() - wallBefore;
+      }
       await worker.terminate();
       return { normal: normalPhase, flood: floodPhase };
     };
+    // Warm-up, not measured: both keys' paths, the flood included, so that compiling the refusal
+    // path (a one-off after start-up, ~1 s of stalls on this machine) is not charged to round 1.
+    log(`gateway ${gateway.origin}; warming up (ordinary key, then the flood)`);
+    await openLoop(gateway.origin, normal.key, normalRate, 1, body);
+    await flooded("gateway", false);
+    await sleep(1500); // the flood key's bucket refills, as between rounds
     for (let round = 0; round < rounds; round++) {
       log(`round ${round + 1}/${rounds}: ordinary key alone at ${normalRate} req/s for ${seconds} s`);
       quiet.push(await openLoop(gateway.origin, normal.key, normalRate, seconds, body));
@@ -458,6 +506,16 @@ export async function runFairness(options: FairnessOptions = {}): Promise<Fairne
     const floodRefused = floodRaw.statuses.filter((s) => s === 429).length;
     const successRatio = loaded.ok / loaded.sent;
     const p99Ratio = loaded.p99Ms / unloaded.p99Ms;
+    const answeredLoaded = floodRaw.statuses.filter((s) => s !== 0).length + loaded.sent;
+    let profile: ProfileSummary | undefined;
+    if (options.profile) {
+      stopped = true;
+      await gateway.stop();
+      const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
+      if (!file) throw new Error("the gateway exited without writing a .cpuprofile");
+      const cpu = JSON.parse(readFileSync(join(profileDir, file), "utf8")) as CpuProfile;
+      profile = summariseProfile(cpu, { top: 15 });
+    }
     return {
       normalRate,
       floodLimit,
@@ -475,10 +533,17 @@ export async function runFairness(options: FairnessOptions = {}): Promise<Fairne
       p99Ratio,
       control: controlFigures,
       controlP99Ratio: controlFigures.p99Ms / unloaded.p99Ms,
+      ...(cpuKnown && answeredLoaded > 0
+        ? {
+            loadedCpuUsPerRequest: (loadedCpuMs * 1000) / answeredLoaded,
+            loadedCpuShare: loadedCpuMs / loadedWallMs,
+          }
+        : {}),
+      ...(profile ? { profile } : {}),
       pass: successRatio >= 0.99 && p99Ratio <= 2,
     };
   } finally {
-    await gateway.stop();
+    if (!stopped) await gateway.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -516,7 +581,26 @@ export function renderLimitsBench({
     `  loaded:   ${fairness.loaded.ok}/${fairness.loaded.sent} ok, p50 ${f(fairness.loaded.p50Ms)} ms, p99 ${f(fairness.loaded.p99Ms)} ms`,
     `  flood: ${fairness.flood.ok} admitted, ${fairness.flood.refused} refused (429), ${fairness.flood.other} other`,
     `  control (the same flood against a trivial server, not the gateway): p50 ${f(fairness.control.p50Ms)} ms, p99 ${f(fairness.control.p99Ms)} ms, p99 ratio ${f(fairness.controlP99Ratio)}`,
+    ...(fairness.loadedCpuUsPerRequest !== undefined
+      ? [
+          `  gateway CPU during the flood: ${f(fairness.loadedCpuUsPerRequest, 0)} µs per answered request, ${f((fairness.loadedCpuShare ?? 0) * 100, 0)} % of one core`,
+        ]
+      : []),
     `  success ${f(fairness.successRatio * 100, 1)} % (target ≥ 99 %), p99 ratio ${f(fairness.p99Ratio)} (target ≤ 2): ${fairness.pass ? "PASS" : "FAIL"}`,
+    ...(fairness.profile
+      ? [
+          `  profile of the gateway over the whole run (busy ${f(fairness.profile.busyMs, 0)} ms):`,
+          ...fairness.profile.owners
+            .slice(0, 8)
+            .map((e) => `    owner ${e.owner}: ${f(e.selfMs, 0)} ms (${f(e.percent, 1)} %)`),
+          ...fairness.profile.top
+            .slice(0, 15)
+            .map((e) => `    self ${e.name} [${e.owner}]: ${f(e.selfMs, 0)} ms (${f(e.percent, 1)} %)`),
+          ...fairness.profile.portcullisInclusive
+            .slice(0, 15)
+            .map((e) => `    incl. ${e.name}: ${f(e.selfMs, 0)} ms (${f(e.percent, 1)} %)`),
+        ]
+      : []),
   ];
   return lines.join("\n");
 }
@@ -570,6 +654,7 @@ if (!isMainThread && workerData && parentPort) {
     ...(value("--guards") === "off" ? { guards: false } : {}),
     ...(value("--normal-rate") ? { normalRate: Number(value("--normal-rate")) } : {}),
     ...(value("--flood-limit") ? { floodLimit: Number(value("--flood-limit")) } : {}),
+    ...(args.includes("--profile") ? { profile: true } : {}),
   };
   runLimitsBench(options)
     .then((result) => {

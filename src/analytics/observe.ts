@@ -94,5 +94,7 @@ export function observation(event: SecurityEvent, maximal: MaximalThresholds): O
     // Guard blocks only: a rate-limit refusal says nothing about the prompt.
     blocked: event.decision.action === "block" && event.findings.length > 0,
     limited: event.error_code !== undefined && LIMIT_REFUSALS.has(event.error_code),
+    // A penalty-box summary stands for `count` refused requests (src/gateway/penalty.ts).
+    ...(event.count !== undefined && event.count > 1 ? { weight: Math.min(event.count, 1_000_000) } : {}),
   };
 }

@@ -132,6 +132,11 @@ export interface Observation {
   sysPrompt: boolean;
   blocked: boolean;
   limited: boolean;
+  /**
+   * Requests this observation stands for: 1, or a penalty-box summary's `count` (refusals, which
+   * carry no prompt, so only the request and refusal counters are weighed by it).
+   */
+  weight?: number;
 }
 
 export class IdentityState {
@@ -311,12 +316,13 @@ export class IdentityState {
     this.advance(now);
     this.rollDay(now);
     const off = this.offHours(now);
-    f[F_TOTAL]! += 1;
-    f[F_BASE_REQ]! += 1;
+    const w = o.weight ?? 1;
+    f[F_TOTAL]! += w;
+    f[F_BASE_REQ]! += w;
     f[F_BASE_TOK]! += o.tokensIn + o.tokensOut;
     const hour = Math.floor((now % 86_400_000) / 3_600_000);
-    f[F_TODAY + hour]! += 1;
-    this.add(M.req);
+    f[F_TODAY + hour]! += w;
+    this.add(M.req, w);
     this.add(M.tokensIn, o.tokensIn);
     this.add(M.tokensOut, o.tokensOut);
     if (o.harvest) this.add(M.harvest);
@@ -328,8 +334,8 @@ export class IdentityState {
     if (o.inject) this.add(M.inject);
     if (o.sysPrompt) this.add(M.sysPrompt);
     if (o.blocked) this.add(M.blocked);
-    if (o.limited) this.add(M.limited);
-    if (off === true) this.add(M.offHours);
+    if (o.limited) this.add(M.limited, w);
+    if (off === true) this.add(M.offHours, w);
     const slot = Math.floor(now / SLOT_MS);
     if (slot !== f[F_SLOT]) {
       f[F_SLOT] = slot;

@@ -12,7 +12,8 @@ import {
 import { startAuditLog } from "../audit/index.js";
 import { EventBus } from "../events/index.js";
 import { createGateway, KeyService, type Gateway } from "../gateway/index.js";
-import { limitsStage } from "../gateway/stages/limits.js";
+import { createPenaltyGate } from "../gateway/penalty.js";
+import { limitsStage, quickRefusal } from "../gateway/stages/limits.js";
 import { createLimiter } from "../limits/index.js";
 import { PolicyOverrides } from "../policy/index.js";
 import { createSiemSubscribers } from "../siem/index.js";
@@ -135,6 +136,16 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   });
   // Run-time policy overrides for incident response's `require_policy` (docs/incidents.md).
   const policyOverrides = config.guards.enabled ? new PolicyOverrides() : undefined;
+  const box = config.limits.penaltyBox;
+  const penalty = box.enabled
+    ? createPenaltyGate({
+        bus,
+        refusal: quickRefusal(limiter),
+        maxBoxMs: box.maxBoxMs,
+        flushMs: box.summaryIntervalMs,
+        capacity: box.maxKeys,
+      })
+    : undefined;
   const gateway = await createGateway({
     config,
     baseDir: loaded.baseDir,
@@ -142,6 +153,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     store,
     bus,
     serverSecret,
+    penalty,
     payloads: payloads.recorder,
     stages: withPayloadCapture(
       {

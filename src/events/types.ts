@@ -57,6 +57,12 @@ export interface SecurityEvent {
   error_code?: string;
   /** Reference to the encrypted payload when payload logging is on; never the payload itself. */
   payload_ref?: string | null;
+  /**
+   * How many occurrences this one event stands for (OCSF `count`), between `details.first_at` and
+   * the event's time. Absent means one. Only refusals answered by the penalty box are summarised
+   * this way (src/gateway/penalty.ts); consumers that count requests weigh by it.
+   */
+  count?: number;
   /** Free-form, non-secret details (admin actions: the target key id, the change). */
   details?: Record<string, unknown>;
   /** Shape of the request for behaviour analytics (docs/analytics.md); never its text. */

@@ -1,6 +1,7 @@
 import type { SecurityEvent } from "../events/index.js";
 import { uuidv7 } from "../events/index.js";
 import { requestFeatures } from "./features.js";
+import type { Identity } from "./auth/index.js";
 import type { RequestContext } from "./stages/types.js";
 
 export interface RequestOutcome {
@@ -71,6 +72,73 @@ export function requestEvent(ctx: RequestContext, outcome: RequestOutcome): Secu
     payload_ref: null,
     // Shape and one-way fingerprints for behaviour analytics, never text (src/gateway/features.ts).
     ...(ctx.body.model !== undefined ? { request_features: requestFeatures(ctx.body, ctx.stream) } : {}),
+  };
+}
+
+/** Refusals of one key, from one address, on one route, answered by the penalty box. */
+export interface RefusalSummary {
+  identity: Identity;
+  ip: string;
+  path: string;
+  userAgent?: string;
+  errorCode: string;
+  message: string;
+  count: number;
+  firstAt: number;
+  lastAt: number;
+  firstRequestId: string;
+  lastRequestId: string;
+}
+
+const ACTIVITY_BY_PATH: Record<string, string> = {
+  "/v1/chat/completions": "chat.completions",
+  "/v1/completions": "completions",
+  "/v1/embeddings": "embeddings",
+  "/v1/messages": "messages",
+};
+
+/**
+ * One event for many refused requests (src/gateway/penalty.ts): the shape of a request event that
+ * the limits stage stopped, with `count` and the first and last request ids, so a SIEM search for
+ * either id finds it.
+ */
+export function refusalSummaryEvent(group: RefusalSummary): SecurityEvent {
+  return {
+    id: uuidv7(),
+    time: group.lastAt,
+    class: "api_activity",
+    activity: ACTIVITY_BY_PATH[group.path] ?? group.path,
+    severity: "medium",
+    request_id: group.lastRequestId,
+    actor: {
+      key_id: group.identity.keyId,
+      key_name: group.identity.keyName,
+      team: group.identity.team,
+      role: group.identity.role,
+    },
+    src_endpoint: { ip: group.ip, ...(group.userAgent ? { user_agent: group.userAgent } : {}) },
+    http: { method: "POST", path: group.path, status: 429 },
+    route: group.path,
+    decision: {
+      action: "block",
+      monitor_only: false,
+      reasons: [
+        `limits: ${group.errorCode}`,
+        `${group.count} request${group.count === 1 ? "" : "s"} refused before their bodies were read (penalty box): ${group.message}`,
+      ],
+    },
+    findings: [],
+    usage: { prompt_tokens: 0, completion_tokens: 0 },
+    error_code: group.errorCode,
+    payload_ref: null,
+    count: group.count,
+    details: {
+      summarised: true,
+      first_at: new Date(group.firstAt).toISOString(),
+      last_at: new Date(group.lastAt).toISOString(),
+      first_request_id: group.firstRequestId,
+      last_request_id: group.lastRequestId,
+    },
   };
 }
 

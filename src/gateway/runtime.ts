@@ -6,6 +6,7 @@ import type { KeyCache, KeyService } from "./auth/index.js";
 import type { RequestOutcome } from "./emit.js";
 import type { Metrics } from "./metrics.js";
 import type { ModelRouter } from "./models.js";
+import type { PenaltyGate } from "./penalty.js";
 import type { Provider } from "./providers/index.js";
 import type { RequestContext, RequestStage, ResponseStage } from "./stages/index.js";
 
@@ -36,4 +37,5 @@ export interface GatewayRuntime {
   observe(ctx: RequestContext, event: SecurityEvent, outcome: RequestOutcome): void;
   isShuttingDown(): boolean;
   payloads?: PayloadRecorder;
+  penalty?: PenaltyGate;
 }

@@ -24,6 +24,7 @@ import { registerConfigRoutes } from "./routes/config.js";
 import { createOverloadGuard } from "./overload.js";
 import { modelHandler } from "./routes/model-api.js";
 import { registerOpsRoutes } from "./routes/ops.js";
+import type { PenaltyGate } from "./penalty.js";
 import type { GatewayRuntime, PayloadRecorder } from "./runtime.js";
 import {
   authStage,
@@ -44,6 +45,8 @@ export interface GatewayOptions {
   serverSecret: Buffer;
   /** Encrypted payload logging (src/app/payloads.ts); none when absent. */
   payloads?: PayloadRecorder;
+  /** The penalty box for keys over their request rate (src/gateway/penalty.ts); none when absent. */
+  penalty?: PenaltyGate;
   /** Stages that later issues add (limits, inspection, policy); pass-throughs when absent. */
   stages?: {
     limits?: RequestStage;
@@ -148,6 +151,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     scrub,
     isShuttingDown: () => shuttingDown,
     payloads: options.payloads,
+    penalty: options.penalty,
     observe(ctx, event, outcome) {
       const route = ctx.path;
       const model = ctx.model?.name ?? "unknown";
@@ -199,6 +203,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(https ? { https } : { http: httpTimeouts }),
   }) as unknown as FastifyInstance;
 
+  // First of all: a key its rate limit refuses is answered before anything else is done for it.
+  if (options.penalty) app.addHook("onRequest", options.penalty.onRequest);
   app.addHook("onRequest", async (request, reply) => {
     (request as FastifyRequest & { startedAt?: number }).startedAt = performance.now();
     if (shuttingDown && request.url !== "/healthz") {
@@ -267,6 +273,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       keys.stop();
       overload.close();
       await app.close();
+      // After the last request: the refusals it summarised are published before the bus closes.
+      options.penalty?.close();
       await Promise.all([...providers.values()].map((p) => p.close()));
     },
   };

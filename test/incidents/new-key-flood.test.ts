@@ -37,6 +37,30 @@ function flood(key: string, count: number, allowed: number): SecurityEvent[] {
   });
 }
 
+/**
+ * The same flood as the gateway records it with the penalty box on: each second's refusals as one
+ * summary event carrying `count` (src/gateway/penalty.ts), the admitted requests one event each.
+ */
+function summarised(events: SecurityEvent[]): SecurityEvent[] {
+  const out: SecurityEvent[] = [];
+  let pending: SecurityEvent | undefined;
+  for (const event of events) {
+    if (event.error_code !== "PCX_RATE_LIMITED") {
+      out.push(event);
+      continue;
+    }
+    if (pending && Math.floor(pending.time / 1000) !== Math.floor(event.time / 1000)) {
+      out.push(pending);
+      pending = undefined;
+    }
+    pending = pending
+      ? { ...pending, time: event.time, count: pending.count! + 1 }
+      : { ...event, request_features: undefined, count: 1 };
+  }
+  if (pending) out.push(pending);
+  return out;
+}
+
 /** Runs the events through analytics and hands its detections to the responder, as the bus does. */
 async function run(events: SecurityEvent[]) {
   const h = harness({ rules: [...DEFAULT_RULES], playbooks: [...DEFAULT_PLAYBOOKS] });
@@ -67,6 +91,21 @@ describe("a flood from a new key with the shipped defaults", () => {
       keyId: "key_new",
       status: "open",
     });
+    expect(h.tightened.has("key_new")).toBe(true);
+  });
+
+  it("sees the flood at its full size when the refusals arrive summarised by the penalty box", async () => {
+    const events = summarised(flood("key_new", 2200, 600));
+    // 600 admitted events plus about one summary a second for the rest.
+    expect(events.length).toBeLessThan(750);
+    expect(events.reduce((sum, e) => sum + (e.count ?? 1), 0)).toBe(2200);
+    const { h, detections, incidents } = await run(events);
+    expect(Math.max(...detections.map((d) => d.details!.score as number))).toBeGreaterThanOrEqual(0.9);
+    expect(detections.at(-1)!.decision.reasons.join("\n")).toMatch(
+      /refused by its own rate or concurrency limits/,
+    );
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ type: "flood", ruleId: "abuse-flood", keyId: "key_new" });
     expect(h.tightened.has("key_new")).toBe(true);
   });
 

@@ -117,6 +117,24 @@ describe("rule windows", () => {
     expect(quiet).toBe(0);
   });
 
+  it("an event that stands for many (a penalty-box summary's count) counts that many times", () => {
+    const refusals: IncidentRule = {
+      ...injectionRule,
+      id: "refusals",
+      match: { class: "api_activity", decision: "block" },
+      threshold: { count: 3, window: MINUTE },
+    };
+    const summary = (at: number, count: number) => ({ ...eventFrom({ at, decision: "block" }), count });
+    const exact = compileRules([refusals]);
+    expect(exact.observe(summary(0, 2))).toEqual([]);
+    expect(exact.observe(summary(1, 1))).toHaveLength(1);
+    expect(compileRules([refusals]).observe(summary(0, 40))).toHaveLength(1);
+    // The two-window estimate of large thresholds weighs the same way.
+    const many = compileRules([{ ...refusals, threshold: { count: 500, window: MINUTE } }]);
+    expect(many.observe(summary(0, 300))).toEqual([]);
+    expect(many.observe(summary(10, 200))).toHaveLength(1);
+  });
+
   it("minScore: a detection below the score does not count, one above fires", () => {
     const rule: IncidentRule = {
       ...injectionRule,

@@ -246,6 +246,36 @@ describe("OCSF", () => {
   });
 });
 
+describe("aggregated events (penalty-box summaries)", () => {
+  const summary: SecurityEvent = {
+    ...samples.blocked,
+    http: { method: "POST", path: "/v1/chat/completions", status: 429 },
+    error_code: "PCX_RATE_LIMITED",
+    findings: [],
+    count: 37,
+    details: { summarised: true, first_at: new Date(samples.blocked.time - 900).toISOString() },
+  };
+
+  it("carry their count in every format: OCSF count and period, CEF cnt, syslog count, the summary line", () => {
+    const [ocsf] = eventToOcsf(summary, { productVersion: "1" });
+    expect(ocsf).toMatchObject({ count: 37, start_time: summary.time - 900, end_time: summary.time });
+    const cef = parseCef(eventToCef(summary, { productVersion: "1", maxBytes: 8192 }).text);
+    expect(cef.extension.cnt).toBe("37");
+    expect(cef.extension.msg).toMatch(/ ×37 /);
+    const syslog = parseSyslog(eventToSyslog(summary, syslogOptions).text);
+    expect(sdParam(syslog, "portcullis@32473", "count")).toBe("37");
+  });
+
+  it("a single event says nothing of a count", () => {
+    const [ocsf] = eventToOcsf(samples.blocked, { productVersion: "1" });
+    expect(ocsf).not.toHaveProperty("count");
+    expect(ocsf).not.toHaveProperty("start_time");
+    expect(
+      parseCef(eventToCef(samples.blocked, { productVersion: "1", maxBytes: 8192 }).text).extension.cnt,
+    ).toBeUndefined();
+  });
+});
+
 describe("RFC 6587 octet counting", () => {
   it("counts octets, not characters, and frames any content", () => {
     const message = "<14>1 - - - - - - grüße\nzweite Zeile";

@@ -135,6 +135,24 @@ const globalSchema = z
   })
   .strict();
 
+const penaltyBoxSchema = z
+  .object({
+    /**
+     * Answer a key its request-rate limit has just refused from the first hook, before its body is
+     * read, and summarise those refusals into one security event (with `count`) per key, address
+     * and route per `summaryIntervalMs`. Off: every refusal takes the full path and writes its own
+     * event, which lets one flooding key slow every other (docs/limits.md).
+     */
+    enabled: z.boolean().default(true),
+    /** Longest time a key stays boxed before its next request is checked the normal way again. */
+    maxBoxMs: z.number().int().min(10).max(60_000).default(1000),
+    /** How often the summaries are published. */
+    summaryIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+    /** Keys boxed at once; beyond it, keys simply take the normal path. */
+    maxKeys: z.number().int().min(10).max(1_000_000).default(10_000),
+  })
+  .strict();
+
 const breakerSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -166,6 +184,7 @@ export const limitsSectionSchema = z
     unauthenticated: unauthenticatedSchema.default(unauthenticatedSchema.parse({})),
     global: globalSchema.default(globalSchema.parse({})),
     breaker: breakerSchema.default(breakerSchema.parse({})),
+    penaltyBox: penaltyBoxSchema.default(penaltyBoxSchema.parse({})),
   })
   .strict();
 

@@ -46,6 +46,7 @@ export function modelHandler(runtime: GatewayRuntime, api: ApiKind, shape: Error
       if (verdict.action === "stop") {
         stoppedBy = stageNameFor(verdict.error);
         outcome = sendError(reply, ctx, verdict.error);
+        if (stoppedBy === "limits") runtime.penalty?.remember(ctx.headers, ctx.identity, verdict.error);
       } else {
         outcome = await callAndRelay(runtime, ctx, reply, timing, controller.signal);
       }

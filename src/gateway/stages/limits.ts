@@ -19,6 +19,7 @@ import {
 } from "../../limits/index.js";
 import { GatewayError } from "../errors.js";
 import { RetryLaterError } from "../overload.js";
+import type { QuickRefusal } from "../penalty.js";
 import type { RelayOutcome } from "../relay.js";
 import { CONTINUE, type RequestContext, type RequestStage, type StageVerdict } from "./types.js";
 
@@ -206,16 +207,42 @@ export async function limitsStage(limiter: Limiter, models: readonly ModelConfig
 export function writeLimitHeaders(ctx: RequestContext, res: ServerResponse): void {
   const admission = (ctx as LimitedContext)[RESERVATION]?.admission;
   if (!admission || res.headersSent) return;
+  for (const [name, value] of Object.entries(limitHeaders(admission))) res.setHeader(name, value);
+}
+
+function limitHeaders(admission: Admission): Record<string, string> {
+  const headers: Record<string, string> = {};
   if (admission.requestLimit > 0) {
-    res.setHeader("x-ratelimit-limit-requests", String(admission.requestLimit));
-    res.setHeader("x-ratelimit-remaining-requests", String(admission.requestRemaining));
-    res.setHeader("x-ratelimit-reset-requests", formatDuration(admission.requestResetMs));
+    headers["x-ratelimit-limit-requests"] = String(admission.requestLimit);
+    headers["x-ratelimit-remaining-requests"] = String(admission.requestRemaining);
+    headers["x-ratelimit-reset-requests"] = formatDuration(admission.requestResetMs);
   }
   if (admission.tokenLimit > 0) {
-    res.setHeader("x-ratelimit-limit-tokens", String(admission.tokenLimit));
-    res.setHeader("x-ratelimit-remaining-tokens", String(admission.tokenRemaining));
-    res.setHeader("x-ratelimit-reset-tokens", formatDuration(admission.tokenResetMs));
+    headers["x-ratelimit-limit-tokens"] = String(admission.tokenLimit);
+    headers["x-ratelimit-remaining-tokens"] = String(admission.tokenRemaining);
+    headers["x-ratelimit-reset-tokens"] = formatDuration(admission.tokenResetMs);
   }
+  return headers;
+}
+
+/**
+ * The request-rate refusal the limiter remembers for a key, answered without the stage (the
+ * penalty box, src/gateway/penalty.ts): the same error, Retry-After and x-ratelimit headers the
+ * stage would give, or undefined once the bucket has refilled.
+ */
+export function quickRefusal(
+  limiter: Limiter,
+): (identity: { keyId: string; team: string }, requestId: string) => QuickRefusal | undefined {
+  return (identity, requestId) => {
+    const admission = limiter.refused(limiter.plan(identity.keyId, identity.team), requestId);
+    if (!admission) return undefined;
+    const error = refusal(admission);
+    const headers = limitHeaders(admission);
+    if (error instanceof RetryLaterError && error.retryAfterSeconds !== undefined) {
+      headers["retry-after"] = String(error.retryAfterSeconds);
+    }
+    return { error, headers };
+  };
 }
 
 /**

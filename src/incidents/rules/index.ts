@@ -138,13 +138,16 @@ export function compileRules(rules: readonly IncidentRule[], maxTracked = 100_00
     return state;
   }
 
-  /** Counts one event; true when the rule's threshold is reached now. */
-  function count(rule: IncidentRule, state: WindowState, now: number): boolean {
+  /**
+   * Counts one event, which stands for `weight` occurrences (a penalty-box summary's `count`);
+   * true when the rule's threshold is reached now.
+   */
+  function count(rule: IncidentRule, state: WindowState, now: number, weight: number): boolean {
     const threshold = rule.threshold;
     if (!threshold) return true;
     const { count: needed, window } = threshold;
     if (needed <= EXACT_MAX) {
-      state.times.push(now);
+      for (let i = Math.min(weight, needed); i > 0; i--) state.times.push(now);
       while (state.times.length > 0 && state.times[0]! <= now - window) state.times.shift();
       if (state.times.length > needed) state.times.splice(0, state.times.length - needed);
       return state.times.length >= needed;
@@ -160,7 +163,7 @@ export function compileRules(rules: readonly IncidentRule[], maxTracked = 100_00
       state.current = 0;
       state.windowStart += window;
     }
-    state.current++;
+    state.current += weight;
     const overlap = 1 - (now - state.windowStart) / window;
     return state.previous * overlap + state.current >= needed;
   }
@@ -187,7 +190,8 @@ export function compileRules(rules: readonly IncidentRule[], maxTracked = 100_00
         const state = track(`${rule.id}\u0000${keyId}`);
         state.sample.push({ id: event.id, ...(event.request_id ? { requestId: event.request_id } : {}) });
         if (state.sample.length > SAMPLE) state.sample.shift();
-        if (!count(rule, state, event.time)) continue;
+        const weight = event.count !== undefined && event.count > 1 ? event.count : 1;
+        if (!count(rule, state, event.time, weight)) continue;
         // A detection repeats its reasons in decision.reasons: each is said once.
         const reasons = [
           ...new Set(

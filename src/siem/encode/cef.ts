@@ -80,6 +80,8 @@ function extension(event: SecurityEvent, options: CefOptions, limits: Limits): s
   const pairs: Pair[] = [
     // rt: milliseconds since the epoch is one of the two time formats the standard accepts.
     ["rt", event.time],
+    // cnt: how many base events this one stands for (a penalty-box summary).
+    ["cnt", event.count],
     ["externalId", event.id, 40],
     ["cat", event.class, 1023],
     ["act", event.decision.action, 63],

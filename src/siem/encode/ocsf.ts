@@ -159,6 +159,13 @@ export function apiActivityRecord(event: SecurityEvent, options: OcsfOptions): O
     status_detail: s(event.error_code),
     ...control(event),
     duration: event.latency_ms ? Math.round(event.latency_ms.total) : undefined,
+    // An aggregate (penalty-box refusals): OCSF's count, with the period it covers.
+    count: event.count,
+    start_time:
+      typeof event.details?.first_at === "string" && event.count
+        ? Date.parse(event.details.first_at)
+        : undefined,
+    end_time: event.count ? event.time : undefined,
     metadata: metadata(event, options, event.id),
     actor: actor(event),
     api: api(event),

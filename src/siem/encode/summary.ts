@@ -41,6 +41,7 @@ export function summary(event: SecurityEvent, max: number): string {
   if (event.class === "api_activity")
     head += ` ${DECISION_PAST[event.decision.action] ?? event.decision.action}`;
   if (event.decision.monitor_only) head += " in monitor mode";
+  if (event.count !== undefined && event.count > 1) head += ` ×${event.count}`;
   const parts: string[] = [];
   if (event.actor.key_id) parts.push(`key ${ident(event.actor.key_id, 128)}`);
   if (event.model) parts.push(`model ${ident(event.model, 128)}`);

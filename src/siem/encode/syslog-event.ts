@@ -74,6 +74,7 @@ function elements(event: SecurityEvent, options: SyslogEventOptions, limits: Lim
             : undefined,
         ],
         ["error_code", str(event.error_code, 64)],
+        ["count", num(event.count)],
         ["prompt_tokens", num(event.usage?.prompt_tokens)],
         ["completion_tokens", num(event.usage?.completion_tokens)],
         ["latency_ms", num(event.latency_ms?.total)],
