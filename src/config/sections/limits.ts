@@ -141,7 +141,7 @@ const penaltyBoxSchema = z
      * Answer a key its request-rate limit has just refused from the first hook, before its body is
      * read, and summarise those refusals into one security event (with `count`) per key, address
      * and route per `summaryIntervalMs`. Off: every refusal takes the full path and writes its own
-     * event, which lets one flooding key slow every other (docs/limits.md).
+     * event, which lets one flooding key slow every other (docs/configuration.md, "The penalty box").
      */
     enabled: z.boolean().default(true),
     /** Longest time a key stays boxed before its next request is checked the normal way again. */
