@@ -155,11 +155,10 @@ export function createPenaltyGate(options: PenaltyGateOptions): PenaltyGate {
       const now = clock();
       const boxed = box.lookup(id, now);
       if (!boxed) return done();
+      // The entry stays: when the limiter admits this one request, it also learns when the next
+      // would be refused again, and the box goes on answering until the entry's time.
       const refusal = options.refusal(boxed.value, request.id);
-      if (!refusal) {
-        box.release(id);
-        return done();
-      }
+      if (!refusal) return done();
       // Answered on the raw response: no body read, no serialiser, no further hooks. Node drains
       // the unread body itself when the answer ends, so the connection stays usable.
       reply.hijack();

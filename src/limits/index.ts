@@ -93,6 +93,19 @@ export class Limiter {
     ) {
       plan.refusedRule = rule;
       plan.refusedUntil = this.clock() + admission.retryAfterMs;
+    } else if (admission.allowed && admission.requestRemaining === 0) {
+      // This admission took a request bucket's last unit: until the next unit drips in, the
+      // bucket refuses whatever comes, so the refusal can be known now. A key sending faster than
+      // its limit is then refused early right after each admitted request instead of once more
+      // on the full path (and the penalty box keeps answering it).
+      const bucket = admission.requestRule;
+      if (bucket?.kind === "rate" && bucket.unit === "requests") {
+        const wait = admission.requestResetMs - (bucket.limit - 1) * bucket.interval;
+        if (wait > 0) {
+          plan.refusedRule = bucket;
+          plan.refusedUntil = this.clock() + wait;
+        }
+      }
     }
     return admission;
   }

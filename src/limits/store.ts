@@ -14,6 +14,8 @@ export class Admission {
   requestLimit = 0;
   requestRemaining = 0;
   requestResetMs = 0;
+  /** The rule those three figures come from. */
+  requestRule: Rule | undefined = undefined;
   /** The tightest token-rate rule (`x-ratelimit-*-tokens`). */
   tokenLimit = 0;
   tokenRemaining = 0;
@@ -41,6 +43,7 @@ export class Admission {
         this.requestLimit = rule.limit;
         this.requestRemaining = remaining;
         this.requestResetMs = resetMs;
+        this.requestRule = rule;
       }
     } else if (this.tokenLimit === 0 || remaining < this.tokenRemaining) {
       this.tokenLimit = rule.limit;
