@@ -272,6 +272,7 @@ async function openLoop(
   rate: number,
   seconds: number,
   body: string,
+  control: { onFirstAnswer?: () => void; stopped?: () => boolean } = {},
 ): Promise<RawPhase> {
   const pool = new Pool(origin, { connections: 64, pipelining: 1 });
   const total = Math.round(rate * seconds);
@@ -281,7 +282,7 @@ async function openLoop(
   const headers = { "content-type": "application/json", authorization: `Bearer ${key}` };
   const started = performance.now();
   let sent = 0;
-  while (sent < total) {
+  while (sent < total && !control.stopped?.()) {
     const due = Math.min(total, Math.floor(((performance.now() - started) * rate) / 1000) + 1);
     while (sent < due) {
       const dueAt = started + (sent * 1000) / rate;
@@ -290,6 +291,7 @@ async function openLoop(
           .request({ method: "POST", path: "/v1/chat/completions", headers, body })
           .then(async (res) => {
             await res.body.dump();
+            if (statuses.length === 0) control.onFirstAnswer?.();
             statuses.push(res.statusCode);
             latencies.push(performance.now() - dueAt);
           })
@@ -458,18 +460,29 @@ export async function runFairness(options: FairnessOptions = {}): Promise<Fairne
           origin: target === "gateway" ? gateway.origin : undefined,
           key: flood.key,
           rate: floodRate,
-          seconds: seconds + 0.6,
+          // An upper bound: the flood runs until it is told to stop.
+          seconds: seconds + 60,
           body,
         },
       });
+      let floodStarted!: () => void;
+      const started = new Promise<void>((resolve) => (floodStarted = resolve));
       const floodDone = new Promise<RawPhase>((done, fail) => {
-        worker.once("message", (raw: RawPhase) => done(raw));
+        worker.on("message", (message: RawPhase | "started") => {
+          if (message === "started") floodStarted();
+          else done(message);
+        });
         worker.once("error", fail);
       });
       const cpuBefore = processCpuMs(gateway.pid);
       const wallBefore = performance.now();
-      await sleep(300); // the flood is under way before the ordinary key is measured
+      // The ordinary key is measured while the flood is under way: from its first answer (a
+      // worker thread takes a few hundred ms to start here) plus the time the gateway needs to
+      // have refused the flood once (its bucket's burst is admitted first).
+      await Promise.race([started, floodDone]);
+      await sleep(300);
       const normalPhase = await openLoop(gateway.origin, normal.key, normalRate, seconds, body);
+      worker.postMessage("stop");
       const floodPhase = await floodDone;
       const cpuAfter = processCpuMs(gateway.pid);
       if (target === "gateway" && measured) {
@@ -637,7 +650,14 @@ if (!isMainThread && workerData && parentPort) {
       await new Promise<void>((listening) => server!.listen(0, "127.0.0.1", listening));
       target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     }
-    const raw = await openLoop(target, key, rate, seconds, body);
+    let stop = false;
+    port.on("message", (message) => {
+      if (message === "stop") stop = true;
+    });
+    const raw = await openLoop(target, key, rate, seconds, body, {
+      onFirstAnswer: () => port.postMessage("started"),
+      stopped: () => stop,
+    });
     server?.close();
     port.postMessage(raw);
   })();
