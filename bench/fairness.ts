@@ -32,7 +32,7 @@ import {
  *    within 2× of its p99 without the flood.
  *
  * `node dist/bench/fairness.js [--redis URL] [--seconds N] [--guards off] [--normal-rate R]
- * [--flood-limit L] [--profile]`, or `runLimitsBench()`
+ * [--flood-limit L] [--profile] [--no-penalty-box]`, or `runLimitsBench()`
  * from `npm run bench`. The flood runs in a worker thread so its generator does not share the
  * ordinary key's event loop.
  */
@@ -219,6 +219,8 @@ export interface FairnessOptions {
   redisUrl?: string;
   /** Run the gateway under `node --cpu-prof` and summarise where its time went. */
   profile?: boolean;
+  /** Turn the penalty box off (`limits.penaltyBox.enabled: false`), to see what it buys. */
+  penaltyBox?: boolean;
 }
 
 export interface FairnessResult {
@@ -409,6 +411,7 @@ export async function runFairness(options: FairnessOptions = {}): Promise<Fairne
     store.trimEnd(),
     "  keys:",
     `    ${flood.id}: { requestsPerSecond: ${floodLimit} }`,
+    options.penaltyBox === false ? "  penaltyBox: { enabled: false }" : "",
     "providers:",
     "  demo: { type: demo }",
     "models:",
@@ -675,6 +678,7 @@ if (!isMainThread && workerData && parentPort) {
     ...(value("--normal-rate") ? { normalRate: Number(value("--normal-rate")) } : {}),
     ...(value("--flood-limit") ? { floodLimit: Number(value("--flood-limit")) } : {}),
     ...(args.includes("--profile") ? { profile: true } : {}),
+    ...(args.includes("--no-penalty-box") ? { penaltyBox: false } : {}),
   };
   runLimitsBench(options)
     .then((result) => {
