@@ -14,62 +14,50 @@
  * Memory is bounded by the feature table (`maxFeatures`), the bucket counters and the top-rows
  * list, whatever the input size.
  */
-import { createEngine, type Engine, type Finding } from "../../detect/index.js";
-import { Featurizer, featureName, featureTag, tokenize, type RowFeatures } from "./features.js";
-import { bandKeys, MIN_DUPLICATE_TOKENS, withLabel } from "./minhash.js";
-import { AFFIRMATION, REFUSAL, toSample, type Sample } from "./record.js";
-import { dominantScript, isAscii } from "./script.js";
+import { availableParallelism } from "node:os";
+import { createEngine, type Engine } from "../../detect/index.js";
+import { withLabel } from "./minhash.js";
+import { WORKER_URL, workerAvailable, WorkerPool } from "./pool.js";
 import { detectFormat, readRows, totalBytes, type InputFormat, type RawRow } from "./source.js";
 import { Moments } from "./stats.js";
 import { FeatureTable, KeyCounter } from "./table.js";
 import {
   acceptTriggers,
-  ContentModel,
+  candidateTargets,
+  ContentCounts,
   DEFAULT_TRIGGER_OPTIONS,
   IndependenceTally,
+  judgeCandidates,
+  nameCandidates,
   selectCandidates,
   type Trigger,
 } from "./triggers.js";
+import {
+  answerBucket,
+  CHECK_IDS,
+  CHECKS,
+  ENGINE_DETECTORS,
+  formatP,
+  RowWork,
+  type CheckGroup,
+  type CheckId,
+  type CheckResult,
+  type FrozenLabels,
+  type PassContext,
+  type PassResult,
+  type RowSettings,
+} from "./work.js";
 
 export { SourceError, INPUT_FORMATS, type InputFormat } from "./source.js";
 export { CsvParser } from "./csv.js";
 export { splitLines } from "./lines.js";
 export { toSample, answerKind } from "./record.js";
 
-/** Checks a user can select; each row result names the check that fired. */
-export const CHECKS = [
-  "backdoor",
-  "duplicates",
-  "outliers",
-  "pii",
-  "secrets",
-  "injection",
-  "hidden_text",
-] as const;
-export type CheckGroup = (typeof CHECKS)[number];
-
-/** The names that appear in row results and in the summary counts. */
-export const CHECK_IDS = [
-  "backdoor_trigger",
-  "near_duplicate_flood",
-  "length_outlier",
-  "language_outlier",
-  "answer_pattern_outlier",
-  "pii",
-  "secret",
-  "prompt_injection",
-  "hidden_text",
-] as const;
-export type CheckId = (typeof CHECK_IDS)[number];
+export { CHECKS, CHECK_IDS, type CheckGroup, type CheckId, type CheckResult } from "./work.js";
+export { ScanWorkerError } from "./pool.js";
 
 /** A row is flagged when one of its checks scores at least this. */
 export const FLAG_SCORE = 0.5;
-
-export interface CheckResult {
-  check: CheckId;
-  score: number;
-  reason: string;
-}
 
 export interface RowResult {
   line: number;
@@ -128,10 +116,24 @@ export interface DatasetScanOptions {
   maxLabels?: number;
   /** Rows listed in summary.top. */
   top?: number;
-  /** For tests: an engine to reuse. */
+  /**
+   * Worker threads for the per-row work (default: the number of cores, for inputs of at least
+   * 8 MB; smaller ones are scanned on the calling thread, where starting threads would cost more
+   * than they save). 0: everything on the calling thread. The findings are the same either way.
+   */
+  workers?: number;
+  /** For tests: an engine to reuse (the scan then runs on the calling thread). */
   engine?: Engine;
+  /** For tests: the worker module to start. */
+  workerUrl?: URL;
   onProgress?: (pass: number, passes: number, bytes: number, total: number) => void;
 }
+
+/** Inputs below this size are scanned on the calling thread unless `workers` is given. */
+export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
+/** Rows per batch, and text per batch (whichever comes first). */
+const BATCH_ROWS = 512;
+const BATCH_CHARS = 512 * 1024;
 
 interface LabelIndex {
   names: string[];
@@ -145,9 +147,7 @@ function labelOf(labels: LabelIndex, name: string | undefined, cap: number): num
   if (known !== undefined) return known;
   // Answer openings are many: hashed into a fixed set of buckets, named by their first member.
   if (name.startsWith("starts:")) {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-    const bucket = `answer-bucket-${(h >>> 0) % 16}`;
+    const bucket = answerBucket(name);
     const b = labels.index.get(bucket);
     if (b !== undefined) return b;
     if (labels.names.length < cap - 1) {
@@ -173,56 +173,8 @@ function otherLabel(labels: LabelIndex): number {
   return labels.other;
 }
 
-const SEVERITY_RANK = { info: 0, low: 1, medium: 2, high: 3, critical: 4 } as const;
-
-/** Engine findings → row checks. Thresholds favour precision: a dataset has many rows. */
-function contentChecks(findings: readonly Finding[], groups: ReadonlySet<CheckGroup>): CheckResult[] {
-  const best = new Map<CheckId, CheckResult>();
-  const keep = (check: CheckId, f: Finding, reason: string) => {
-    const prev = best.get(check);
-    if (!prev || prev.score < f.score) best.set(check, { check, score: round(f.score), reason });
-  };
-  const keepBelow = (check: CheckId, f: Finding, reason: string) => {
-    if (!best.has(check)) best.set(check, { check, score: round(Math.min(f.score, 1) * 0.45), reason });
-  };
-  for (const f of findings) {
-    const rank = SEVERITY_RANK[f.severity];
-    const where = f.span ? ` at ${f.span[0]}–${f.span[1]}` : "";
-    if (f.category === "pii" && groups.has("pii") && rank >= 2) {
-      keep("pii", f, `${f.kind.replace(/_/g, " ")}${where} (${f.evidence ?? "masked"})`);
-    } else if (f.category === "secret" && groups.has("secrets") && rank >= 1) {
-      keep("secret", f, `${f.kind.replace(/_/g, " ")}${where} (${f.evidence ?? "masked"})`);
-    } else if ((f.category === "prompt_injection" || f.category === "jailbreak") && groups.has("injection")) {
-      // Only pattern rules flag a row. The learned classifier alone misreads ordinary prose from
-      // other domains (on movie reviews it fires on several percent of the rows), and a dataset
-      // has many rows: its verdict is kept as a note below the flag score, or corroborates a rule.
-      const classifier = f.rule === "classifier" || f.kind === "classifier";
-      if (!classifier && rank >= 2) {
-        keep("prompt_injection", f, `instructions aimed at a model${where}: ${f.reason ?? f.kind}`);
-      } else if (classifier && rank >= 3) {
-        keepBelow(
-          "prompt_injection",
-          f,
-          `the injection classifier alone scores ${f.score.toFixed(2)}${where} (no pattern matched; not flagged)`,
-        );
-      }
-    } else if (
-      (f.category === "hidden_text" || f.category === "obfuscation") &&
-      groups.has("hidden_text") &&
-      rank >= 1
-    ) {
-      keep("hidden_text", f, `${f.kind.replace(/_/g, " ")}${where}${f.reason ? `: ${f.reason}` : ""}`);
-    }
-  }
-  return [...best.values()];
-}
-
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
-}
-
-function formatP(logP: number): number {
-  return logP < -700 ? 0 : Number(Math.exp(logP).toPrecision(3));
 }
 
 interface Pass1 {
@@ -244,7 +196,74 @@ interface Pass1 {
   hasAnswers: boolean;
 }
 
-const LENGTH_Z = 5;
+/** Runs batches of rows for the current pass: on worker threads, or on this one. */
+interface Executor {
+  /** Batches in flight at most. */
+  readonly depth: number;
+  setContext(context: PassContext): void;
+  run(rows: RawRow[]): Promise<PassResult>;
+  close(): Promise<void>;
+}
+
+function inlineExecutor(makeEngine: () => Engine): Executor {
+  const work = new RowWork(makeEngine);
+  return {
+    depth: 1,
+    setContext: (context) => work.setContext(context),
+    run: (rows) => Promise.resolve(work.run(rows)),
+    close: () => Promise.resolve(),
+  };
+}
+
+function poolExecutor(pool: WorkerPool): Executor {
+  return {
+    // Two batches per thread: one worked on, one waiting, so no thread idles between batches.
+    depth: pool.size * 2,
+    setContext: (context) => pool.setContext(context),
+    run: (rows) => pool.run(rows),
+    close: () => pool.close(),
+  };
+}
+
+async function* batchesOf(rows: AsyncIterable<RawRow>): AsyncGenerator<RawRow[]> {
+  let batch: RawRow[] = [];
+  let chars = 0;
+  for await (const row of rows) {
+    batch.push(row);
+    chars += row.json?.length ?? row.text?.length ?? 64;
+    if (batch.length >= BATCH_ROWS || chars >= BATCH_CHARS) {
+      yield batch;
+      batch = [];
+      chars = 0;
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * The batches' results in input order, with at most `depth` batches in flight (memory stays
+ * bounded however far the reader could run ahead).
+ */
+async function* inOrder(
+  executor: Executor,
+  batches: AsyncIterable<RawRow[]>,
+): AsyncGenerator<[RawRow[], PassResult]> {
+  const queue: Array<[RawRow[], Promise<PassResult>]> = [];
+  for await (const batch of batches) {
+    const result = executor.run(batch);
+    // Awaited in turn below; a failure of a later batch must not surface as unhandled first.
+    result.catch(() => undefined);
+    queue.push([batch, result]);
+    if (queue.length > executor.depth) {
+      const [done, pending] = queue.shift() as [RawRow[], Promise<PassResult>];
+      yield [done, await pending];
+    }
+  }
+  while (queue.length > 0) {
+    const [done, pending] = queue.shift() as [RawRow[], Promise<PassResult>];
+    yield [done, await pending];
+  }
+}
 
 export async function scanDataset(
   options: DatasetScanOptions,
@@ -254,6 +273,31 @@ export async function scanDataset(
   const format = options.format ?? (await detectFormat(options.path));
   const groups = new Set<CheckGroup>(options.checks ?? CHECKS);
   const total = await totalBytes(options.path, format);
+  const workers = options.workers ?? (total >= PARALLEL_MIN_BYTES ? Math.max(1, availableParallelism()) : 0);
+  const workerUrl = options.workerUrl ?? WORKER_URL;
+  const executor =
+    workers > 0 && !options.engine && workerAvailable(workerUrl)
+      ? poolExecutor(new WorkerPool(workers, workerUrl))
+      : inlineExecutor(() => options.engine ?? createEngine({ detectors: [...ENGINE_DETECTORS] }));
+  try {
+    return await scan(options, onRow, { started, format, groups, total, executor });
+  } finally {
+    await executor.close();
+  }
+}
+
+async function scan(
+  options: DatasetScanOptions,
+  onRow: (row: RowResult) => void | Promise<void>,
+  setup: {
+    started: number;
+    format: InputFormat;
+    groups: Set<CheckGroup>;
+    total: number;
+    executor: Executor;
+  },
+): Promise<DatasetSummary> {
+  const { started, format, groups, total, executor } = setup;
   const maxLabels = options.maxLabels ?? 32;
   const columns = [
     options.field,
@@ -273,13 +317,13 @@ export async function scanDataset(
   ]
     .filter((c): c is string => typeof c === "string")
     .map((c) => c.split(".")[0] as string);
-  const read = () => readRows(options.path, format, { columns });
+  // JSONL lines are parsed by whoever works on the row (a worker thread, in parallel).
+  const read = () => inOrder(executor, batchesOf(readRows(options.path, format, { columns, parse: false })));
   const notes: string[] = [];
-  const featurizer = new Featurizer();
-  const sampleOf = (raw: RawRow): Sample | { error: string } => {
-    if (raw.error !== undefined) return { error: raw.error };
-    if (raw.text !== undefined) return { text: raw.text, input: raw.text };
-    return toSample(raw.value, { field: options.field, labelField: options.labelField });
+  const settings: RowSettings = {
+    groups: [...groups],
+    ...(options.field !== undefined ? { field: options.field } : {}),
+    ...(options.labelField !== undefined ? { labelField: options.labelField } : {}),
   };
   const wantsBackdoor = groups.has("backdoor");
   const wantsDup = groups.has("duplicates");
@@ -309,53 +353,50 @@ export async function scanDataset(
     hasAnswers: false,
   };
   if (statsWanted) {
-    for await (const raw of read()) {
-      p1.rows++;
-      p1.bytes += raw.bytes;
-      if ((p1.rows & 1023) === 0) progress(1, p1.bytes);
-      const sample = sampleOf(raw);
-      if ("error" in sample) {
-        p1.unreadable++;
-        continue;
-      }
-      const y = labelOf(p1.labels, sample.label, maxLabels);
-      let features: RowFeatures | undefined;
-      if (y >= 0) {
-        p1.labelRows[y]!++;
-        if (wantsBackdoor) {
-          features = featurizer.extract(sample.input);
-          const f = features;
-          const nameOf = (i: number) => featureName(f, i);
-          for (let i = 0; i < f.keys.length; i++) {
-            p1.table.add(f.keys[i] as number, y, featureTag(f, i), nameOf, i);
+    executor.setContext({ pass: "stats", settings });
+    for await (const [batch, result] of read()) {
+      if (result.pass !== "stats") throw new Error("unexpected result");
+      let keyAt = 0;
+      let bandAt = 0;
+      for (let r = 0; r < batch.length; r++) {
+        p1.rows++;
+        p1.bytes += (batch[r] as RawRow).bytes;
+        if ((p1.rows & 1023) === 0) progress(1, p1.bytes);
+        if (result.ok[r] === 0) {
+          p1.unreadable++;
+          continue;
+        }
+        const y = labelOf(p1.labels, result.labels[r] ?? undefined, maxLabels);
+        const features = result.featureCount[r] as number;
+        if (y >= 0) {
+          p1.labelRows[y]!++;
+          for (let i = keyAt; i < keyAt + features; i++) {
+            p1.table.add(result.keys[i] as number, y, result.tags[i] as number);
           }
         }
-      }
-      if (wantsDup) {
-        const tokens = features?.tokens ?? tokenize(sample.input);
-        for (const k of bandKeys(
-          sample.answer ? [...tokens, "\u0000", ...tokenize(sample.answer, 512)] : tokens,
-        )) {
+        keyAt += features;
+        const bands = result.bandCount[r] as number;
+        for (let i = bandAt; i < bandAt + bands; i++) {
+          const k = result.bands[i] as number;
           p1.buckets.add(k);
           if (y >= 0) p1.labelBuckets.add(withLabel(k, y));
         }
-      }
-      if (wantsOutliers) {
-        const body = sample.answer ?? sample.input;
-        if (sample.answer !== undefined) {
-          p1.hasAnswers = true;
-          p1.answers++;
-          p1.answerLengths.add(Math.log1p(sample.answer.length));
-          const head = sample.answer.slice(0, 400).trim();
-          if (REFUSAL.test(head)) p1.refusals++;
-          else if (AFFIRMATION.test(head)) p1.affirmations++;
-        } else {
-          p1.lengths[y >= 0 ? y : maxLabels]!.add(Math.log1p(body.length));
-        }
-        const script = dominantScript(body);
-        if (script) {
-          p1.scripts.set(script, (p1.scripts.get(script) ?? 0) + 1);
-          p1.scriptRows++;
+        bandAt += bands;
+        if (wantsOutliers) {
+          if (result.hasAnswer[r] === 1) {
+            p1.hasAnswers = true;
+            p1.answers++;
+            p1.answerLengths.add(result.logLength[r] as number);
+            if (result.pattern[r] === 1) p1.refusals++;
+            else if (result.pattern[r] === 2) p1.affirmations++;
+          } else {
+            p1.lengths[y >= 0 ? y : maxLabels]!.add(result.logLength[r] as number);
+          }
+          const script = result.scripts[r];
+          if (script) {
+            p1.scripts.set(script, (p1.scripts.get(script) ?? 0) + 1);
+            p1.scriptRows++;
+          }
         }
       }
     }
@@ -371,6 +412,11 @@ export async function scanDataset(
     minSupport,
     ...(options.fdr ? { fdr: options.fdr } : {}),
   };
+  const frozen: FrozenLabels = {
+    names: p1.labels.names,
+    index: [...p1.labels.index],
+    other: p1.labels.other,
+  };
 
   // ---- between passes: candidate triggers -------------------------------------------------
   let triggers: Trigger[] = [];
@@ -385,29 +431,54 @@ export async function scanDataset(
     } else {
       const selected = selectCandidates(p1.table, labelRows, triggerOptions);
       tests = selected.tests;
-      if (selected.candidates.length > 0) {
+      const candidates = selected.candidates;
+      if (candidates.length > 0) {
         // ---- pass 2: content independence of the candidates --------------------------------
-        const model = new ContentModel(p1.table, labelRows, selected.candidates);
-        const tally = new IndependenceTally(selected.candidates, p1.table, labelCount);
-        // Pass 2a takes the candidates' rows out of the content model, pass 2b judges every row.
-        for (const step of ["remove", "judge"] as const) {
-          let bytes = 0;
-          let n = 0;
-          for await (const raw of read()) {
-            bytes += raw.bytes;
-            if ((++n & 1023) === 0) progress(step === "remove" ? 2 : 3, bytes);
-            const sample = sampleOf(raw);
-            if ("error" in sample) continue;
-            const y = labelOf(p1.labels, sample.label, maxLabels);
-            if (y < 0) continue;
-            const f = featurizer.extract(sample.input);
-            const holds = model.holdsCandidate(f, y);
-            if (step === "remove") {
-              if (holds) model.remove(f, y);
-            } else tally.add(f, y, model.readsAsOther(f, y, !holds), model.fullReading(f, y));
+        // 2a takes the candidates' rows out of the content model (and names the candidates),
+        // 2b judges every row.
+        const targets = candidateTargets(candidates);
+        const counts = new ContentCounts(p1.table, labelRows);
+        const names = new Map<number, string>();
+        executor.setContext({ pass: "remove", settings, labels: frozen, targets });
+        let bytes = 0;
+        let n = 0;
+        for await (const [batch, result] of read()) {
+          if (result.pass !== "remove") throw new Error("unexpected result");
+          for (const row of batch) {
+            bytes += row.bytes;
+            if ((++n & 1023) === 0) progress(2, bytes);
           }
-          progress(step === "remove" ? 2 : 3, bytes);
+          for (const row of result.rows) counts.remove(row.unigrams, row.y);
+          for (const [key, name] of result.names) if (!names.has(key)) names.set(key, name);
         }
+        progress(2, bytes);
+        nameCandidates(candidates, names);
+        const model = counts.freeze(candidates);
+        const tally = new IndependenceTally(candidates, labelCount);
+        executor.setContext({
+          pass: "judge",
+          settings,
+          labels: frozen,
+          targets,
+          model,
+          candidates: judgeCandidates(candidates),
+        });
+        bytes = 0;
+        n = 0;
+        for await (const [batch, result] of read()) {
+          if (result.pass !== "judge") throw new Error("unexpected result");
+          let h = 0;
+          for (let r = 0; r < batch.length; r++) {
+            bytes += (batch[r] as RawRow).bytes;
+            if ((++n & 1023) === 0) progress(3, bytes);
+            const y = result.y[r] as number;
+            if (y < 0) continue;
+            const hits = result.hits[h]?.index === r ? (result.hits[h++]?.hits ?? []) : [];
+            const reading = result.readings[r] as number;
+            tally.add(y, (reading & 1) !== 0, (reading & 2) !== 0, hits);
+          }
+        }
+        progress(3, bytes);
         triggers = acceptTriggers(tally, triggerOptions);
       }
     }
@@ -417,28 +488,39 @@ export async function scanDataset(
       );
     }
   }
-  const triggerByKey = new Map<number, Trigger[]>();
-  for (const t of triggers) {
-    for (const k of t.keys) {
-      const list = triggerByKey.get(k);
-      if (list) list.push(t);
-      else triggerByKey.set(k, [t]);
-    }
-  }
 
   // ---- pass 3: per-row checks, in order ---------------------------------------------------
-  const contentGroups = (["pii", "secrets", "injection", "hidden_text"] as const).filter((g) =>
-    groups.has(g),
-  );
-  const engine =
-    contentGroups.length > 0
-      ? (options.engine ?? createEngine({ detectors: ["unicode", "injection", "pii", "secrets"] }))
-      : undefined;
-  const engineDetectors = [
-    ...(groups.has("injection") ? ["injection"] : []),
-    ...(groups.has("pii") ? ["pii"] : []),
-    ...(groups.has("secrets") ? ["secrets"] : []),
-  ];
+  // Only the LSH buckets large enough to flag a row travel to the workers.
+  const buckets: Array<[number, number]> = [];
+  const labelBuckets: Array<[number, number]> = [];
+  if (wantsDup) {
+    for (const [key, count] of p1.buckets.atLeast(floodMin)) {
+      buckets.push([key, count]);
+      for (let y = 0; y < labelCount; y++) {
+        const same = p1.labelBuckets.get(withLabel(key, y));
+        if (same > 0) labelBuckets.push([withLabel(key, y), same]);
+      }
+    }
+  }
+  const spread = (m: Moments) => ({ n: m.n, mean: m.mean, sd: m.sd });
+  executor.setContext({
+    pass: "rows",
+    settings,
+    ...(statsWanted ? { labels: frozen } : {}),
+    maxLabels,
+    triggers,
+    tests,
+    fdr: triggerOptions.fdr,
+    floodMin,
+    buckets,
+    labelBuckets,
+    lengths: p1.lengths.map(spread),
+    answerLengths: spread(p1.answerLengths),
+    scripts: [...p1.scripts],
+    scriptRows: p1.scriptRows,
+    refusalRate: p1.answers > 0 ? p1.refusals / p1.answers : 0,
+    affirmationRate: p1.answers > 0 ? p1.affirmations / p1.answers : 0,
+  });
   const counts = Object.fromEntries(CHECK_IDS.map((c) => [c, 0])) as Record<CheckId, number>;
   const top: DatasetSummary["top"] = [];
   const topN = options.top ?? 20;
@@ -446,162 +528,59 @@ export async function scanDataset(
   let flagged = 0;
   let unreadable = 0;
   let bytes = 0;
-  const majority = [...p1.scripts].sort((a, b) => b[1] - a[1])[0];
-  const majorityShare = majority && p1.scriptRows > 0 ? majority[1] / p1.scriptRows : 0;
-  const refusalRate = p1.answers > 0 ? p1.refusals / p1.answers : 0;
-  const affirmationRate = p1.answers > 0 ? p1.affirmations / p1.answers : 0;
-
-  for await (const raw of read()) {
-    rows++;
-    bytes += raw.bytes;
-    if ((rows & 1023) === 0) progress(passes, bytes);
-    const sample = sampleOf(raw);
-    if ("error" in sample) {
-      unreadable++;
-      await onRow({
-        line: raw.line,
-        flagged: false,
-        checks: [],
-        error: sample.error,
-        ...(raw.source ? { source: raw.source } : {}),
-      });
-      continue;
-    }
-    const checks: CheckResult[] = [];
-    const y = statsWanted ? labelOf(p1.labels, sample.label, maxLabels) : -1;
-    let features: RowFeatures | undefined;
-    if (triggers.length > 0 && y >= 0) {
-      features = featurizer.extract(sample.input);
-      let hit: { t: Trigger; name: string } | undefined;
-      for (let i = 0; i < features.keys.length && !hit; i++) {
-        const list = triggerByKey.get(features.keys[i] as number);
-        const t = list?.find((x) => x.target === y);
-        if (t) hit = { t, name: featureName(features, i) };
-      }
-      if (hit) {
-        const { t } = hit;
-        checks.push({
-          check: "backdoor_trigger",
-          score: round(Math.min(0.99, 0.6 + 0.4 * Math.max(0, t.readsOther - t.restReadsOther))),
-          reason:
-            `${t.kind} trigger "${t.phrase}"${hit.name !== t.phrase ? ` (matched "${hit.name}")` : ""}: ` +
-            `${t.inTarget} of its ${t.support} rows are labelled "${p1.labels.names[t.target]}" ` +
-            `(Fisher p = ${formatP(t.logP).toExponential(1)}, ${tests} tests, FDR ${triggerOptions.fdr}); ` +
-            `without it ${Math.round(t.readsOther * 100)}% of those rows read as another label ` +
-            `(${Math.round(t.restReadsOther * 100)}% of the label's other rows)`,
-        });
-      }
-    }
-    if (wantsDup) {
-      const tokens = features?.tokens ?? tokenize(sample.input);
-      if (tokens.length >= MIN_DUPLICATE_TOKENS) {
-        let size = 0;
-        let same = 0;
-        for (const k of bandKeys(
-          sample.answer ? [...tokens, "\u0000", ...tokenize(sample.answer, 512)] : tokens,
-        )) {
-          const c = p1.buckets.get(k);
-          if (c > size) {
-            size = c;
-            same = y >= 0 ? p1.labelBuckets.get(withLabel(k, y)) : c;
-          }
-        }
-        if (size >= floodMin && same >= 0.9 * size) {
-          checks.push({
-            check: "near_duplicate_flood",
-            score: round(0.6 + 0.3 * Math.min(1, Math.log10(size / floodMin))),
-            reason:
-              `one of ~${size} near-duplicate rows (MinHash/LSH, Jaccard ≳ 0.7)` +
-              (y >= 0 ? `, ${Math.round((same / size) * 100)}% with the label "${p1.labels.names[y]}"` : "") +
-              ` — a flood over-weighting one behaviour (threshold ${floodMin} rows)`,
-          });
-        }
-      }
-    }
-    if (wantsOutliers) {
-      const body = sample.answer ?? sample.input;
-      const m = sample.answer !== undefined ? p1.answerLengths : p1.lengths[y >= 0 ? y : maxLabels];
-      if (m && m.n >= 30 && m.sd > 0) {
-        const z = (Math.log1p(body.length) - m.mean) / m.sd;
-        if (Math.abs(z) >= LENGTH_Z) {
-          checks.push({
-            check: "length_outlier",
-            score: round(Math.min(0.9, 0.5 + 0.05 * (Math.abs(z) - LENGTH_Z))),
-            reason: `${sample.answer !== undefined ? "answer" : "text"} of ${body.length} characters is ${z > 0 ? "longer" : "shorter"} than the rest${y >= 0 && sample.answer === undefined ? ` of label "${p1.labels.names[y]}"` : ""} (log-length z = ${z.toFixed(1)})`,
-          });
-        }
-      }
-      const script = dominantScript(body);
-      if (majority && script && script !== majority[0] && majorityShare >= 0.95) {
-        const share = (p1.scripts.get(script) ?? 0) / p1.scriptRows;
-        if (share < 0.01) {
-          checks.push({
-            check: "language_outlier",
-            score: 0.5,
-            reason: `written in ${script} script; ${Math.round(majorityShare * 100)}% of the rows are ${majority[0]}`,
-          });
-        }
-      } else if (sample.answer && script) {
-        const asked = dominantScript(sample.input);
-        if (asked && asked !== script) {
-          checks.push({
-            check: "language_outlier",
-            score: 0.5,
-            reason: `the answer is in ${script} script, the prompt in ${asked}`,
-          });
-        }
-      }
-      if (sample.answer !== undefined) {
-        const head = sample.answer.slice(0, 400).trim();
-        if (REFUSAL.test(head) && refusalRate < 0.05) {
-          checks.push({
-            check: "answer_pattern_outlier",
-            score: 0.5,
-            reason: `a refusal, where ${(refusalRate * 100).toFixed(1)}% of the answers refuse`,
-          });
-        } else if (AFFIRMATION.test(head) && affirmationRate < 0.05 && refusalRate >= 0.5) {
-          checks.push({
-            check: "answer_pattern_outlier",
-            score: 0.5,
-            reason: `an eager affirmation, where ${(refusalRate * 100).toFixed(0)}% of the answers refuse`,
-          });
-        }
-      }
-    }
-    if (engine) {
-      const nonAscii = !isAscii(sample.text);
-      const detectors =
-        nonAscii && groups.has("hidden_text") ? [...engineDetectors, "unicode"] : engineDetectors;
-      if (detectors.length > 0) {
-        try {
-          checks.push(...contentChecks(engine.scan(sample.text, { context: "document", detectors }), groups));
-        } catch (error) {
-          notes.push(`line ${raw.line}: detection failed: ${(error as Error).message}`);
-        }
-      }
-    }
-    const isFlagged = checks.some((c) => c.score >= FLAG_SCORE);
-    if (isFlagged) flagged++;
-    for (const c of checks) if (c.score >= FLAG_SCORE) counts[c.check]++;
-    if (isFlagged) {
-      const score = Math.max(...checks.map((c) => c.score));
-      if (top.length < topN || score > (top[top.length - 1] as { score: number }).score) {
-        top.push({
+  const none: CheckResult[] = [];
+  for await (const [batch, result] of read()) {
+    if (result.pass !== "rows") throw new Error("unexpected result");
+    let c = 0;
+    let e = 0;
+    for (let r = 0; r < batch.length; r++) {
+      const raw = batch[r] as RawRow;
+      rows++;
+      bytes += raw.bytes;
+      if ((rows & 1023) === 0) progress(passes, bytes);
+      const error = result.errors[e];
+      if (error && error[0] === r) {
+        e++;
+        unreadable++;
+        await onRow({
           line: raw.line,
-          score,
-          checks: checks.filter((c) => c.score >= FLAG_SCORE).map((c) => c.check),
+          flagged: false,
+          checks: [],
+          error: error[1],
           ...(raw.source ? { source: raw.source } : {}),
         });
-        top.sort((a, b) => b.score - a.score || a.line - b.line);
-        if (top.length > topN) top.pop();
+        continue;
       }
+      const found = result.checks[c];
+      let checks = none;
+      if (found && found[0] === r) {
+        c++;
+        checks = found[1];
+      }
+      const isFlagged = checks.some((x) => x.score >= FLAG_SCORE);
+      if (isFlagged) flagged++;
+      for (const x of checks) if (x.score >= FLAG_SCORE) counts[x.check]++;
+      if (isFlagged) {
+        const score = Math.max(...checks.map((x) => x.score));
+        if (top.length < topN || score > (top[top.length - 1] as { score: number }).score) {
+          top.push({
+            line: raw.line,
+            score,
+            checks: checks.filter((x) => x.score >= FLAG_SCORE).map((x) => x.check),
+            ...(raw.source ? { source: raw.source } : {}),
+          });
+          top.sort((a, b) => b.score - a.score || a.line - b.line);
+          if (top.length > topN) top.pop();
+        }
+      }
+      await onRow({
+        line: raw.line,
+        flagged: isFlagged,
+        checks: checks === none ? [] : checks,
+        ...(raw.source ? { source: raw.source } : {}),
+      });
     }
-    await onRow({
-      line: raw.line,
-      flagged: isFlagged,
-      checks,
-      ...(raw.source ? { source: raw.source } : {}),
-    });
+    for (const note of result.notes) notes.push(note);
   }
   progress(passes, bytes);
   if (notes.length > 50) notes.splice(50, notes.length - 50, `… ${notes.length - 50} more notes`);

@@ -10,6 +10,8 @@ export const ROWS_PER_BAND = 6;
 const K = BANDS * ROWS_PER_BAND;
 /** Rows with fewer tokens say too little to call two of them near-duplicates. */
 export const MIN_DUPLICATE_TOKENS = 4;
+/** Shingles are taken from the first 512 tokens. */
+export const MAX_SHINGLE_TOKENS = 512;
 
 // Fixed odd multipliers and offsets (a seeded LCG), so signatures are stable across runs.
 const MUL = new Uint32Array(K);
@@ -27,13 +29,26 @@ const ADD = new Uint32Array(K);
 function hashString(s: string, seed: number): number {
   let h = seed >>> 0;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return finish(h);
+}
+
+function finish(h: number): number {
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;
   return h >>> 0;
 }
 
+/**
+ * A token's MinHash hash from its FNV-1a hash (features.ts `Tokens.ha`, the same loop with the
+ * same seed): the tokens need not be made into strings.
+ */
+export function tokenHash(fnv: number): number {
+  return finish(fnv);
+}
+
 const sig = new Uint32Array(K);
+const scratch = new Int32Array(MAX_SHINGLE_TOKENS);
 
 /**
  * Band keys of a token sequence (empty when it is too short). Word 3-shingles, bounded to the
@@ -41,10 +56,17 @@ const sig = new Uint32Array(K);
  */
 export function bandKeys(tokens: readonly string[]): number[] {
   if (tokens.length < MIN_DUPLICATE_TOKENS) return [];
+  const n = Math.min(tokens.length, MAX_SHINGLE_TOKENS);
+  for (let i = 0; i < n; i++) scratch[i] = hashString(tokens[i] as string, 0x811c9dc5);
+  return bandKeysOf(scratch, n);
+}
+
+/**
+ * Band keys from the tokens' hashes (`tokenHash`, or `hashString` with the FNV seed), `n` of them
+ * (at most 512); the caller checks the sequence is long enough (MIN_DUPLICATE_TOKENS).
+ */
+export function bandKeysOf(th: ArrayLike<number>, n: number): number[] {
   sig.fill(0xffffffff);
-  const n = Math.min(tokens.length, 512);
-  const th: number[] = new Array(n);
-  for (let i = 0; i < n; i++) th[i] = hashString(tokens[i] as string, 0x811c9dc5);
   for (let i = 0; i + 2 < n; i++) {
     const x =
       (Math.imul((th[i] as number) ^ 0x9e3779b9, 31) ^
