@@ -53,7 +53,12 @@ export class WorkerPool {
         thread.pending.delete(m.id);
         if (!waiter) return;
         if (m.op === "done") waiter.resolve(m.result);
-        else this.fail(new ScanWorkerError(`a scan worker failed: ${m.message}`));
+        else {
+          // This batch is no longer pending: reject it here, then every other one.
+          const error = new ScanWorkerError(`a scan worker failed: ${m.message}`);
+          waiter.reject(error);
+          this.fail(error);
+        }
       });
       worker.on("error", (error) => this.fail(new ScanWorkerError(`a scan worker failed: ${error.message}`)));
       worker.on("exit", (code) => {
