@@ -246,6 +246,65 @@ export class Featurizer {
     out.length[n] = length;
   }
 
+  private readonly unigramSeen = new RowKeySet(MAX_TOKENS + 16);
+  private readonly look = new KeyLookup();
+
+  private found(key: number, tag: number, start: number, length: number): void {
+    const l = this.look;
+    for (let j = 0; j < l.nFound; j++) if (l.found[j] === key) return;
+    const n = l.nFound++;
+    l.found[n] = key;
+    l.foundTags[n] = tag;
+    l.foundStart[n] = start;
+    l.foundLength[n] = length;
+  }
+
+  /**
+   * The row's distinct unigram keys and the wanted features it holds (`shapes`: look at the
+   * surface-form features too, which cost a few regular expressions). Reused by the next call.
+   */
+  lookup(text: string, wanted: KeySet, shapes: boolean): KeyLookup {
+    const l = this.look;
+    const tokens = l.tokens.scan(text);
+    const seen = this.unigramSeen;
+    seen.clear();
+    l.nUnigrams = 0;
+    l.nFound = 0;
+    l.shapes = [];
+    const ha = tokens.ha;
+    const hb = tokens.hb;
+    const T = tokens.n;
+    for (let i = 0; i < T; i++) {
+      let a = 0x3c6ef372;
+      let b = 0x6a09e667;
+      for (let n = 1; n <= MAX_NGRAM && i + n <= T; n++) {
+        a = Math.imul(a ^ (ha[i + n - 1] as number), 0x01000193);
+        b = Math.imul(b ^ (hb[i + n - 1] as number), 0x27d4eb2f);
+        const key = key53(fmix(a ^ n), fmix(b + n));
+        if (n === 1 && seen.add(key)) l.unigrams[l.nUnigrams++] = key;
+        if (wanted.has(key)) this.found(key, n, i, n);
+      }
+    }
+    for (let n = 1; n <= 2 && n <= T; n++) {
+      let a = 0x243f6a88;
+      let b = 0x13198a2e;
+      for (let j = 0; j < n; j++) {
+        a = Math.imul(a ^ (ha[j] as number), 0x01000193);
+        b = Math.imul(b ^ (hb[j] as number), 0x27d4eb2f);
+      }
+      const key = key53(fmix(a ^ (n + 7)), fmix(b + n + 7));
+      if (wanted.has(key)) this.found(key, TAG_START, 0, n);
+    }
+    if (shapes) {
+      for (const shape of shapeFeatures(text)) {
+        l.shapes.push(shape);
+        const key = key53(hashA(shape), hashB(shape) ^ 0x5a5a5a5a);
+        if (wanted.has(key)) this.found(key, TAG_SHAPE, -l.shapes.length, 0);
+      }
+    }
+    return l;
+  }
+
   /** The row's features; the result is reused by the next call. */
   extract(text: string): RowFeatures {
     const out = this.out;
@@ -281,6 +340,38 @@ export class Featurizer {
     }
     return out;
   }
+}
+
+/**
+ * What the passes after the first need of a row: its distinct unigram keys, in order of first
+ * occurrence, and the first occurrence of each feature it holds among a few wanted ones. The
+ * keys are those of `extract` (same arithmetic, same order), without storing every n-gram.
+ */
+export class KeyLookup {
+  tokens: Tokens = new Tokens();
+  shapes: string[] = [];
+  nUnigrams = 0;
+  readonly unigrams = new Float64Array(MAX_TOKENS);
+  /** Wanted features found: key, table tag, first token and token count (as in RowFeatures). */
+  nFound = 0;
+  found: number[] = [];
+  foundTags: number[] = [];
+  foundStart: number[] = [];
+  foundLength: number[] = [];
+
+  /** The readable name of found feature `i`. */
+  name(i: number): string {
+    const tag = this.foundTags[i] as number;
+    const start = this.foundStart[i] as number;
+    if (tag === TAG_SHAPE) return this.shapes[-start - 1] as string;
+    const words = this.tokens.words(start, start + (this.foundLength[i] as number)).join(" ");
+    return tag === TAG_START ? `^ ${words}` : words;
+  }
+}
+
+/** Keys wanted by `Featurizer.lookup`: `has(key)`. */
+export interface KeySet {
+  has(key: number): boolean;
 }
 
 export const TAG_UNIGRAM = 1;

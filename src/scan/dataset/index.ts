@@ -16,6 +16,7 @@
  */
 import { availableParallelism } from "node:os";
 import { createEngine, type Engine } from "../../detect/index.js";
+import { TAG_SHAPE } from "./features.js";
 import { withLabel } from "./minhash.js";
 import { WORKER_URL, workerAvailable, WorkerPool } from "./pool.js";
 import { detectFormat, readRows, totalBytes, type InputFormat, type RawRow } from "./source.js";
@@ -23,11 +24,11 @@ import { Moments } from "./stats.js";
 import { FeatureTable, KeyCounter } from "./table.js";
 import {
   acceptTriggers,
-  candidateTargets,
+  candidatesByKey,
   ContentCounts,
   DEFAULT_TRIGGER_OPTIONS,
   IndependenceTally,
-  judgeCandidates,
+  type CandidateHit,
   nameCandidates,
   selectCandidates,
   type Trigger,
@@ -42,6 +43,7 @@ import {
   type CheckGroup,
   type CheckId,
   type CheckResult,
+  type CollectResult,
   type FrozenLabels,
   type PassContext,
   type PassResult,
@@ -126,11 +128,17 @@ export interface DatasetScanOptions {
   engine?: Engine;
   /** For tests: the worker module to start. */
   workerUrl?: URL;
+  /**
+   * Memory for what pass 2 keeps of each row between its two halves (default 128 MB): a dataset
+   * whose rows need more is read once more instead. For tests.
+   */
+  recordBytes?: number;
   onProgress?: (pass: number, passes: number, bytes: number, total: number) => void;
 }
 
 /** Inputs below this size are scanned on the calling thread unless `workers` is given. */
 export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
+const RECORD_BYTES = 128 * 1024 * 1024;
 /** Rows per batch, and text per batch (whichever comes first). */
 const BATCH_ROWS = 512;
 const BATCH_CHARS = 512 * 1024;
@@ -202,6 +210,8 @@ interface Executor {
   readonly depth: number;
   setContext(context: PassContext): void;
   run(rows: RawRow[]): Promise<PassResult>;
+  /** Pass 2's second half on a kept record. */
+  judge(record: CollectResult): Promise<PassResult>;
   close(): Promise<void>;
 }
 
@@ -211,6 +221,7 @@ function inlineExecutor(makeEngine: () => Engine): Executor {
     depth: 1,
     setContext: (context) => work.setContext(context),
     run: (rows) => Promise.resolve(work.run(rows)),
+    judge: (record) => Promise.resolve(work.judge(record)),
     close: () => Promise.resolve(),
   };
 }
@@ -221,6 +232,7 @@ function poolExecutor(pool: WorkerPool): Executor {
     depth: pool.size * 2,
     setContext: (context) => pool.setContext(context),
     run: (rows) => pool.run(rows),
+    judge: (record) => pool.judge(record),
     close: () => pool.close(),
   };
 }
@@ -244,25 +256,37 @@ async function* batchesOf(rows: AsyncIterable<RawRow>): AsyncGenerator<RawRow[]>
  * The batches' results in input order, with at most `depth` batches in flight (memory stays
  * bounded however far the reader could run ahead).
  */
-async function* inOrder(
-  executor: Executor,
-  batches: AsyncIterable<RawRow[]>,
-): AsyncGenerator<[RawRow[], PassResult]> {
-  const queue: Array<[RawRow[], Promise<PassResult>]> = [];
+async function* inOrder<T>(
+  depth: number,
+  batches: AsyncIterable<T> | Iterable<T>,
+  run: (batch: T) => Promise<PassResult>,
+): AsyncGenerator<[T, PassResult]> {
+  const queue: Array<[T, Promise<PassResult>]> = [];
   for await (const batch of batches) {
-    const result = executor.run(batch);
+    const result = run(batch);
     // Awaited in turn below; a failure of a later batch must not surface as unhandled first.
     result.catch(() => undefined);
     queue.push([batch, result]);
-    if (queue.length > executor.depth) {
-      const [done, pending] = queue.shift() as [RawRow[], Promise<PassResult>];
+    if (queue.length > depth) {
+      const [done, pending] = queue.shift() as [T, Promise<PassResult>];
       yield [done, await pending];
     }
   }
   while (queue.length > 0) {
-    const [done, pending] = queue.shift() as [RawRow[], Promise<PassResult>];
+    const [done, pending] = queue.shift() as [T, Promise<PassResult>];
     yield [done, await pending];
   }
+}
+
+/** The size of a kept record, roughly (its arrays, and a guess for each hit). */
+function recordSize(record: CollectResult): number {
+  return (
+    record.y.byteLength +
+    record.holds.byteLength +
+    record.wordCount.byteLength +
+    record.words.byteLength +
+    record.hits.reduce((n, h) => n + 64 + 2 * ((h.right?.length ?? 0) + (h.left?.length ?? 0)), 0)
+  );
 }
 
 export async function scanDataset(
@@ -318,7 +342,10 @@ async function scan(
     .filter((c): c is string => typeof c === "string")
     .map((c) => c.split(".")[0] as string);
   // JSONL lines are parsed by whoever works on the row (a worker thread, in parallel).
-  const read = () => inOrder(executor, batchesOf(readRows(options.path, format, { columns, parse: false })));
+  const read = () =>
+    inOrder(executor.depth, batchesOf(readRows(options.path, format, { columns, parse: false })), (rows) =>
+      executor.run(rows),
+    );
   const notes: string[] = [];
   const settings: RowSettings = {
     groups: [...groups],
@@ -434,46 +461,76 @@ async function scan(
       const candidates = selected.candidates;
       if (candidates.length > 0) {
         // ---- pass 2: content independence of the candidates --------------------------------
-        // 2a takes the candidates' rows out of the content model (and names the candidates),
-        // 2b judges every row.
-        const targets = candidateTargets(candidates);
+        // First half: each labelled row's words and candidates (which names the candidates);
+        // the rows holding a candidate of their own label are taken out of the content model.
+        // Second half: every row is judged by the model. What the second half needs of each
+        // row is kept from the first while it fits in `recordBytes`; otherwise the input is
+        // read again.
         const counts = new ContentCounts(p1.table, labelRows);
+        const collect = {
+          settings,
+          labels: frozen,
+          candidates: candidatesByKey(candidates),
+          shapes: candidates.some((c) => c.tag === TAG_SHAPE),
+          words: counts.words,
+        };
         const names = new Map<number, string>();
-        executor.setContext({ pass: "remove", settings, labels: frozen, targets });
+        const budget = options.recordBytes ?? RECORD_BYTES;
+        let kept: Array<{ record: CollectResult; bytes: number }> | undefined = [];
+        let keptBytes = 0;
+        executor.setContext({ pass: "collect", ...collect });
         let bytes = 0;
         let n = 0;
         for await (const [batch, result] of read()) {
-          if (result.pass !== "remove") throw new Error("unexpected result");
+          if (result.pass !== "collect") throw new Error("unexpected result");
+          let batchBytes = 0;
           for (const row of batch) {
-            bytes += row.bytes;
-            if ((++n & 1023) === 0) progress(2, bytes);
+            batchBytes += row.bytes;
+            if ((++n & 1023) === 0) progress(2, bytes + batchBytes);
           }
-          for (const row of result.rows) counts.remove(row.unigrams, row.y);
+          bytes += batchBytes;
+          let at = 0;
+          for (let r = 0; r < batch.length; r++) {
+            const words = result.wordCount[r] as number;
+            if (result.holds[r] === 1) counts.remove(result.words, at, words, result.y[r] as number);
+            at += words;
+          }
           for (const [key, name] of result.names) if (!names.has(key)) names.set(key, name);
+          if (kept) {
+            result.names = [];
+            keptBytes += recordSize(result);
+            if (keptBytes <= budget) kept.push({ record: result, bytes: batchBytes });
+            else kept = undefined;
+          }
         }
         progress(2, bytes);
         nameCandidates(candidates, names);
-        const model = counts.freeze(candidates);
         const tally = new IndependenceTally(candidates, labelCount);
         executor.setContext({
           pass: "judge",
-          settings,
-          labels: frozen,
-          targets,
-          model,
-          candidates: judgeCandidates(candidates),
+          ...collect,
+          candidates: candidatesByKey(candidates),
+          model: counts.freeze(candidates),
         });
+        const judged = kept ? inOrder(executor.depth, kept, (k) => executor.judge(k.record)) : read();
         bytes = 0;
         n = 0;
-        for await (const [batch, result] of read()) {
+        for await (const [input, result] of judged) {
           if (result.pass !== "judge") throw new Error("unexpected result");
+          const record = "record" in input ? input.record : result.record;
+          if (!record) throw new Error("unexpected result");
+          bytes += "record" in input ? input.bytes : input.reduce((b, row) => b + row.bytes, 0);
+          const rows = record.y.length;
           let h = 0;
-          for (let r = 0; r < batch.length; r++) {
-            bytes += (batch[r] as RawRow).bytes;
+          for (let r = 0; r < rows; r++) {
             if ((++n & 1023) === 0) progress(3, bytes);
-            const y = result.y[r] as number;
+            const y = record.y[r] as number;
             if (y < 0) continue;
-            const hits = result.hits[h]?.index === r ? (result.hits[h++]?.hits ?? []) : [];
+            const hits: CandidateHit[] = [];
+            for (; h < record.hits.length && (record.hits[h] as { index: number }).index === r; h++) {
+              const hit = record.hits[h] as CollectResult["hits"][number];
+              hits.push({ ...hit, aloneOther: result.alone[h] === 1 });
+            }
             const reading = result.readings[r] as number;
             tally.add(y, (reading & 1) !== 0, (reading & 2) !== 0, hits);
           }

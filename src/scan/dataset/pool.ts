@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { PassContext, PassResult, WorkRow } from "./work.js";
+import type { CollectResult, PassContext, PassResult, WorkRow } from "./work.js";
 
 export class ScanWorkerError extends Error {
   constructor(message: string) {
@@ -16,7 +16,10 @@ export class ScanWorkerError extends Error {
   }
 }
 
-export type ToWorker = { op: "context"; context: PassContext } | { op: "run"; id: number; rows: WorkRow[] };
+export type ToWorker =
+  | { op: "context"; context: PassContext }
+  | { op: "run"; id: number; rows: WorkRow[] }
+  | { op: "judge"; id: number; record: CollectResult };
 
 export type FromWorker =
   { op: "done"; id: number; result: PassResult } | { op: "error"; id: number; message: string };
@@ -87,15 +90,24 @@ export class WorkerPool {
     for (const t of this.threads) t.worker.postMessage({ op: "context", context } satisfies ToWorker);
   }
 
-  /** Runs a batch on the least busy thread. */
+  /** Runs a batch of rows on the least busy thread. */
   run(rows: WorkRow[]): Promise<PassResult> {
+    return this.send((id) => ({ op: "run", id, rows }));
+  }
+
+  /** Judges a record kept from pass 2's first half, on the least busy thread. */
+  judge(record: CollectResult): Promise<PassResult> {
+    return this.send((id) => ({ op: "judge", id, record }));
+  }
+
+  private send(message: (id: number) => ToWorker): Promise<PassResult> {
     if (this.failed) return Promise.reject(this.failed);
     let thread = this.threads[0] as Thread;
     for (const t of this.threads) if (t.pending.size < thread.pending.size) thread = t;
     const id = this.nextId++;
     return new Promise<PassResult>((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
-      thread.worker.postMessage({ op: "run", id, rows } satisfies ToWorker);
+      thread.worker.postMessage(message(id));
     });
   }
 

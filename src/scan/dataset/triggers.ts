@@ -21,15 +21,7 @@
  *    accepted feature contained in a longer accepted one that covers most of its rows is
  *    dropped (the word "movie" inside "I watch this 3D movie").
  */
-import {
-  featureName,
-  MAX_TOKENS,
-  unigramKey,
-  TAG_SHAPE,
-  TAG_START,
-  TAG_UNIGRAM,
-  type RowFeatures,
-} from "./features.js";
+import { MAX_TOKENS, unigramKey, TAG_SHAPE, TAG_START, TAG_UNIGRAM } from "./features.js";
 import { NumberMap } from "./number-map.js";
 import { benjaminiHochberg, logFisherUpper, twoProportionZ } from "./stats.js";
 import type { FeatureTable } from "./table.js";
@@ -179,39 +171,20 @@ function sumLabels(table: FeatureTable, slot: number, labels: number): number {
   return s;
 }
 
-/** Which candidate keys target which labels: "does this row hold a candidate of its own label". */
-export function candidateTargets(candidates: readonly Candidate[]): Array<[number, number[]]> {
-  const byKey = new Map<number, number[]>();
-  for (const c of candidates) {
-    const list = byKey.get(c.key);
-    if (list) list.push(c.target);
-    else byKey.set(c.key, [c.target]);
-  }
-  return [...byKey];
-}
-
-/** Whether the row holds a candidate whose target is its own label `y`. */
-export function holdsCandidate(
-  targets: ReadonlyMap<number, readonly number[]>,
-  features: RowFeatures,
-  y: number,
-): boolean {
-  for (let i = 0; i < features.n; i++) if (targets.get(features.keys[i] as number)?.includes(y)) return true;
-  return false;
-}
-
 /**
  * Multinomial naive Bayes over the unigram counts of the table, without the candidates' words.
- * The rows holding a candidate of their own label can be taken out of the counts (`remove`, one
- * extra pass): with a heavy poisoning rate the target label's counts are otherwise half made of
- * the planted rows, whose content belongs to another label, and the model learns the poison. A
- * row still in the counts is judged leave-one-out.
+ * The rows holding a candidate of their own label can be taken out of the counts (`remove`):
+ * with a heavy poisoning rate the target label's counts are otherwise half made of the planted
+ * rows, whose content belongs to another label, and the model learns the poison. A row still in
+ * the counts is judged leave-one-out.
  *
- * Built on the main thread from the table (`ContentCounts`), which takes rows out; then frozen
- * into plain arrays (`ContentModelData`) that any thread can read rows with (`ContentModel`).
+ * Words are numbered by their place in the vocabulary (the table's unigrams, in table order); a
+ * row is the list of its distinct words in the vocabulary, in order of first occurrence. Built on
+ * the main thread from the table (`ContentCounts`), which takes rows out; then frozen into plain
+ * arrays (`ContentModelData`) that any thread can read rows with (`ContentModel`).
  */
 export interface ContentModelData {
-  /** Unigram keys of the table, in table order; a word's index is its position here. */
+  /** Unigram keys of the table, in table order; a word's number is its position here. */
   words: Float64Array;
   /** words × labels: the table's counts, and the counts taken out by `remove`. */
   counts: Uint32Array;
@@ -225,20 +198,30 @@ export interface ContentModelData {
   excluded: number[];
 }
 
-export class ContentCounts {
+/** Unigram key → word number, for a vocabulary (`ContentModelData.words`). */
+export class Vocabulary {
   private readonly index = new NumberMap(4096);
+  constructor(words: Float64Array) {
+    words.forEach((key, w) => this.index.set(key, w));
+  }
+  /** The word's number, or -1 when it is not in the vocabulary. */
+  word(key: number): number {
+    return this.index.get(key);
+  }
+}
+
+export class ContentCounts {
   private readonly data: ContentModelData;
 
   constructor(table: FeatureTable, labelRows: readonly number[]) {
     const L = labelRows.length;
-    const words: number[] = [];
-    for (const slot of table.slots()) if (table.tag(slot) === TAG_UNIGRAM) words.push(slot);
-    const counts = new Uint32Array(words.length * L);
-    const keys = new Float64Array(words.length);
+    const slots: number[] = [];
+    for (const slot of table.slots()) if (table.tag(slot) === TAG_UNIGRAM) slots.push(slot);
+    const counts = new Uint32Array(slots.length * L);
+    const keys = new Float64Array(slots.length);
     const totals = new Float64Array(L);
-    words.forEach((slot, w) => {
+    slots.forEach((slot, w) => {
       keys[w] = table.keyOf(slot);
-      this.index.set(table.keyOf(slot), w);
       for (let y = 0; y < L; y++) {
         const c = table.count(slot, y);
         counts[w * L + y] = c;
@@ -248,7 +231,7 @@ export class ContentCounts {
     this.data = {
       words: keys,
       counts,
-      removed: new Uint32Array(words.length * L),
+      removed: new Uint32Array(slots.length * L),
       totals,
       fullTotals: Float64Array.from(totals),
       labelRows: [...labelRows],
@@ -258,15 +241,17 @@ export class ContentCounts {
     };
   }
 
-  /** Takes a row (its unigram keys, label `y`) out of the counts. */
-  remove(unigrams: ArrayLike<number>, y: number): void {
+  get words(): Float64Array {
+    return this.data.words;
+  }
+
+  /** Takes a row (its words `words[from, from + count)`, label `y`) out of the counts. */
+  remove(words: ArrayLike<number>, from: number, count: number, y: number): void {
     const d = this.data;
     const L = d.labelRows.length;
     d.rows[y]!--;
-    for (let i = 0; i < unigrams.length; i++) {
-      const w = this.index.get(unigrams[i] as number);
-      if (w < 0) continue;
-      d.removed[w * L + y]!++;
+    for (let i = from; i < from + count; i++) {
+      d.removed[(words[i] as number) * L + y]!++;
       d.totals[y]!--;
     }
   }
@@ -282,57 +267,54 @@ export class ContentCounts {
 /** A row's reading with every word: scores per label and each word's contribution. */
 export interface FullReading {
   scores: Float64Array;
-  /** Unigram keys of the words read, and their contributions (`count` × labels). */
-  keys: Float64Array;
+  /** The words read, and their contributions (`count` × labels). */
+  words: Int32Array;
   terms: Float64Array;
   count: number;
-  words: number;
 }
 
 export class ContentModel {
-  private readonly index = new NumberMap(4096);
-  private readonly excluded = new NumberMap(64);
+  readonly vocabulary: Vocabulary;
+  private readonly excluded: Uint8Array;
   private readonly L: number;
   private readonly V: number;
-  private readonly slots: Int32Array;
+  private readonly kept: Int32Array;
   private readonly reading: FullReading;
   private readonly scratch: Float64Array;
 
   constructor(private readonly d: ContentModelData) {
-    d.words.forEach((key, w) => this.index.set(key, w));
-    for (const k of d.excluded) this.excluded.set(k, 1);
+    this.vocabulary = new Vocabulary(d.words);
     this.L = d.labelRows.length;
     this.V = d.words.length;
-    this.slots = new Int32Array(MAX_TOKENS + 8);
+    this.excluded = new Uint8Array(this.V);
+    for (const k of d.excluded) {
+      const w = this.vocabulary.word(k);
+      if (w >= 0) this.excluded[w] = 1;
+    }
+    this.kept = new Int32Array(MAX_TOKENS);
     this.reading = {
       scores: new Float64Array(this.L),
-      keys: new Float64Array(MAX_TOKENS + 8),
-      terms: new Float64Array((MAX_TOKENS + 8) * this.L),
+      words: new Int32Array(MAX_TOKENS),
+      terms: new Float64Array(MAX_TOKENS * this.L),
       count: 0,
-      words: 0,
     };
     this.scratch = new Float64Array(this.L);
   }
 
+  /** The words of candidate tokens (unigram keys), those in the vocabulary, repeats kept. */
+  wordsOf(tokenKeys: readonly number[]): number[] {
+    return tokenKeys.map((k) => this.vocabulary.word(k)).filter((w) => w >= 0);
+  }
+
   /**
-   * The row read with every word and the full counts (leave-one-out), keeping each word's
-   * contribution so that a candidate's own words can be taken back out (`readsOtherWithout`).
-   * The result is reused by the next call.
+   * The row (words `words[from, from + count)`, label `y`) read with every word and the full
+   * counts (leave-one-out), keeping each word's contribution so that a candidate's own words can
+   * be taken back out (`readsOtherWithout`). The result is reused by the next call.
    */
-  fullReading(features: RowFeatures, y: number): FullReading {
+  fullReading(words: ArrayLike<number>, from: number, count: number, y: number): FullReading {
     const { d, L } = this;
     const r = this.reading;
     const scores = r.scores;
-    let words = 0;
-    const slots = this.slots;
-    for (let i = 0; i < features.n; i++) {
-      if (features.tags[i] !== TAG_UNIGRAM) continue;
-      const key = features.keys[i] as number;
-      const w = this.index.get(key);
-      if (w < 0) continue;
-      r.keys[words] = key;
-      slots[words++] = w;
-    }
     const V = this.V;
     for (let z = 0; z < L; z++) {
       const own = z === y ? 1 : 0;
@@ -343,57 +325,54 @@ export class ContentModel {
       }
       scores[z] = Math.log((rows + 1) / (d.labelTotal - 1 + L));
     }
-    for (let j = 0; j < words; j++) {
-      const w = slots[j] as number;
+    for (let j = 0; j < count; j++) {
+      const w = words[from + j] as number;
+      r.words[j] = w;
       for (let z = 0; z < L; z++) {
         const own = z === y ? 1 : 0;
-        const denom = Math.log((d.fullTotals[z] as number) - own * words + V);
+        const denom = Math.log((d.fullTotals[z] as number) - own * count + V);
         const t = Math.log(Math.max(0, (d.counts[w * L + z] as number) - own) + 1) - denom;
         r.terms[j * L + z] = t;
         scores[z]! += t;
       }
     }
-    r.count = words;
-    r.words = words;
+    r.count = count;
     return r;
   }
 
-  /** Whether the row reads as another label once `keys` (a candidate's words) are taken out. */
-  readsOtherWithout(reading: FullReading, y: number, keys: readonly number[]): boolean {
+  /** Whether the row reads as another label once `words` (a candidate's) are taken out. */
+  readsOtherWithout(reading: FullReading, y: number, words: readonly number[]): boolean {
     const L = this.L;
     const s = this.scratch;
     s.set(reading.scores);
     let removed = 0;
-    for (const k of keys) {
+    for (const w of words) {
       let j = 0;
-      while (j < reading.count && reading.keys[j] !== k) j++;
+      while (j < reading.count && reading.words[j] !== w) j++;
       if (j === reading.count) continue;
       removed++;
       for (let z = 0; z < L; z++) s[z]! -= reading.terms[j * L + z] as number;
     }
-    if (reading.words - removed <= 0) return false;
+    if (reading.count - removed <= 0) return false;
     const mine = s[y] as number;
     for (let z = 0; z < L; z++) if (z !== y && (s[z] as number) > mine) return true;
     return false;
   }
 
   /**
-   * Whether a row (label `y`) reads as another label once the candidates' words are left out.
-   * `counted`: the row is still in the counts (then it is left out of its own judgement).
+   * Whether a row (words `words[from, from + count)`, label `y`) reads as another label once the
+   * candidates' words are left out. `counted`: the row is still in the counts (then it is left
+   * out of its own judgement).
    */
-  readsAsOther(features: RowFeatures, y: number, counted = true): boolean {
+  readsAsOther(words: ArrayLike<number>, from: number, count: number, y: number, counted = true): boolean {
     const { d, L } = this;
-    let words = 0;
-    const slots = this.slots;
-    for (let i = 0; i < features.n; i++) {
-      if (features.tags[i] !== TAG_UNIGRAM) continue;
-      const key = features.keys[i] as number;
-      if (this.excluded.get(key) >= 0) continue;
-      const w = this.index.get(key);
-      if (w < 0) continue;
-      slots[words++] = w;
+    let n = 0;
+    const kept = this.kept;
+    for (let j = from; j < from + count; j++) {
+      const w = words[j] as number;
+      if (this.excluded[w] === 0) kept[n++] = w;
     }
-    if (words === 0) return false;
+    if (n === 0) return false;
     const V = this.V;
     let N = 0;
     for (let z = 0; z < L; z++) N += d.rows[z] as number;
@@ -405,9 +384,9 @@ export class ContentModel {
       const rows = (d.rows[z] as number) - own;
       if (rows <= 0) continue;
       let s = Math.log((rows + 1) / (N + L));
-      const denom = Math.log((d.totals[z] as number) - own * words + V);
-      for (let j = 0; j < words; j++) {
-        const at = (slots[j] as number) * L + z;
+      const denom = Math.log((d.totals[z] as number) - own * n + V);
+      for (let j = 0; j < n; j++) {
+        const at = (kept[j] as number) * L + z;
         s += Math.log(Math.max(0, (d.counts[at] as number) - (d.removed[at] as number) - own) + 1) - denom;
       }
       if (z === y) mine = s;
@@ -426,12 +405,12 @@ function bump(map: Map<string, number>, key: string): void {
   else if (map.size < MAX_CONTEXTS) map.set(key, 1);
 }
 
-/** One candidate found in a row of its target label, as the judging pass reports it. */
+/** One candidate found in a row of its target label. */
 export interface CandidateHit {
   /** Index into the candidates. */
   candidate: number;
   aloneOther: boolean;
-  /** The tokens after and (reversed) before the n-gram; undefined for sentence starts. */
+  /** The tokens after and (reversed) before the n-gram; undefined for other features. */
   right?: string;
   left?: string;
 }
@@ -474,18 +453,15 @@ export class IndependenceTally {
   }
 }
 
-/**
- * For the worker side of the judging pass: candidate indices by key, with their targets and
- * words, and the row's hits computed from a full reading.
- */
-export interface JudgeCandidate {
+/** The candidates by key, for the worker side of pass 2 (`tokenKeys` once they are named). */
+export interface KeyCandidate {
   candidate: number;
   target: number;
   tokenKeys: number[];
 }
 
-export function judgeCandidates(candidates: readonly Candidate[]): Array<[number, JudgeCandidate[]]> {
-  const byKey = new Map<number, JudgeCandidate[]>();
+export function candidatesByKey(candidates: readonly Candidate[]): Array<[number, KeyCandidate[]]> {
+  const byKey = new Map<number, KeyCandidate[]>();
   candidates.forEach((c, i) => {
     const entry = { candidate: i, target: c.target, tokenKeys: c.tokenKeys };
     const list = byKey.get(c.key);
@@ -493,40 +469,6 @@ export function judgeCandidates(candidates: readonly Candidate[]): Array<[number
     else byKey.set(c.key, [entry]);
   });
   return [...byKey];
-}
-
-/** The candidates of label `y` that a row holds, each read without its own words. */
-export function candidateHits(
-  byKey: ReadonlyMap<number, readonly JudgeCandidate[]>,
-  model: ContentModel,
-  features: RowFeatures,
-  y: number,
-  full: FullReading,
-): CandidateHit[] {
-  const hits: CandidateHit[] = [];
-  for (let i = 0; i < features.n; i++) {
-    const list = byKey.get(features.keys[i] as number);
-    if (!list) continue;
-    for (const c of list) {
-      if (c.target !== y) continue;
-      const hit: CandidateHit = {
-        candidate: c.candidate,
-        aloneOther: model.readsOtherWithout(full, y, c.tokenKeys),
-      };
-      const tag = features.tags[i] as number;
-      if (tag >= 1 && tag <= 3) {
-        const s = features.start[i] as number;
-        const e = s + (features.length[i] as number);
-        hit.right = features.tokens.words(e, e + CONTEXT_TOKENS).join(" ");
-        hit.left = features.tokens
-          .words(s - CONTEXT_TOKENS, s)
-          .reverse()
-          .join(" ");
-      }
-      hits.push(hit);
-    }
-  }
-  return hits;
 }
 
 /** The longest continuation shared by ≥ `share` of the contexts (token by token). */
@@ -637,5 +579,3 @@ export function acceptTriggers(tally: IndependenceTally, options: TriggerOptions
   }
   return [...groups.values()].sort((a, b) => a.logP - b.logP);
 }
-
-export { featureName };

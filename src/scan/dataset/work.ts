@@ -22,13 +22,13 @@ import {
 } from "./minhash.js";
 import { AFFIRMATION, REFUSAL, toSample, type Sample } from "./record.js";
 import { dominantScript, isAscii } from "./script.js";
+import { NumberMap } from "./number-map.js";
 import {
-  candidateHits,
+  CONTEXT_TOKENS,
   ContentModel,
-  holdsCandidate,
-  type CandidateHit,
+  Vocabulary,
   type ContentModelData,
-  type JudgeCandidate,
+  type KeyCandidate,
   type Trigger,
 } from "./triggers.js";
 
@@ -120,22 +120,25 @@ export interface RowsContext {
 
 export type PassContext =
   | { pass: "stats"; settings: RowSettings }
-  | {
-      pass: "remove";
-      settings: RowSettings;
-      labels: FrozenLabels;
-      /** Candidate keys and the labels they target. */
-      targets: Array<[number, number[]]>;
-    }
-  | {
+  | CollectContext
+  | (Omit<CollectContext, "pass"> & {
       pass: "judge";
-      settings: RowSettings;
-      labels: FrozenLabels;
-      targets: Array<[number, number[]]>;
+      /** The content model once the candidates' rows are out of it. */
       model: ContentModelData;
-      candidates: Array<[number, JudgeCandidate[]]>;
-    }
+    })
   | RowsContext;
+
+export interface CollectContext {
+  pass: "collect";
+  settings: RowSettings;
+  labels: FrozenLabels;
+  /** Candidate keys, with the candidates that have them (`tokenKeys` once named). */
+  candidates: Array<[number, KeyCandidate[]]>;
+  /** Some candidate is a surface-form feature (then rows' surface forms are computed). */
+  shapes: boolean;
+  /** The content model's vocabulary (`ContentModelData.words`). */
+  words: Float64Array;
+}
 
 /** Pass 1: what the statistics need of each row. */
 export interface StatsResult {
@@ -159,23 +162,37 @@ export interface StatsResult {
   scripts: Array<string | null>;
 }
 
-/** Pass 2a: the rows holding a candidate of their own label, to be taken out of the counts. */
-export interface RemoveResult {
-  pass: "remove";
-  /** Row index in the batch, label, and the row's unigram keys. */
-  rows: Array<{ index: number; y: number; unigrams: Float64Array }>;
+/**
+ * Pass 2, first half: what the content model needs of each labelled row (kept between the two
+ * halves when it fits in memory, so the input is read once; otherwise read again).
+ */
+export interface CollectResult {
+  pass: "collect";
+  /** Per row: label or -1 (unreadable or unlabelled). */
+  y: Int32Array;
+  /** Per row: 1 when it holds a candidate of its own label (then it is taken out of the counts). */
+  holds: Uint8Array;
+  /** Per row: its distinct words in the vocabulary, in order of first occurrence. */
+  wordCount: Uint32Array;
+  words: Int32Array;
+  /**
+   * The candidates of its own label each row holds (row order, then feature order), with the
+   * tokens after and (reversed) before an n-gram's first occurrence.
+   */
+  hits: Array<{ index: number; candidate: number; right?: string; left?: string }>;
   /** Names of candidate keys seen in the batch. */
   names: Array<[number, string]>;
 }
 
-/** Pass 2b: each labelled row's readings and the candidates it holds. */
+/** Pass 2, second half: each labelled row's readings. */
 export interface JudgeResult {
   pass: "judge";
-  /** Per row: label or -1 (unreadable or unlabelled). */
-  y: Int32Array;
   /** Per row: bit 1 reads as another label without the candidates, bit 2 with every word. */
   readings: Uint8Array;
-  hits: Array<{ index: number; hits: CandidateHit[] }>;
+  /** Per hit of the record: 1 when the row reads as another label without the candidate's words. */
+  alone: Uint8Array;
+  /** When the batch was rows (the input read again): what pass 2's first half found in them. */
+  record?: CollectResult;
 }
 
 /** Pass 3: the checks of each row that has any, and the rows that could not be read. */
@@ -186,7 +203,7 @@ export interface RowsResult {
   notes: string[];
 }
 
-export type PassResult = StatsResult | RemoveResult | JudgeResult | RowsResult;
+export type PassResult = StatsResult | CollectResult | JudgeResult | RowsResult;
 
 /** The typed arrays of a result, to transfer rather than copy between threads. */
 export function transferables(result: PassResult): ArrayBuffer[] {
@@ -207,12 +224,12 @@ export function transferables(result: PassResult): ArrayBuffer[] {
       ])
         add(a);
       break;
-    case "remove":
-      for (const r of result.rows) add(r.unigrams);
+    case "collect":
+      for (const a of [result.y, result.holds, result.wordCount, result.words]) add(a);
       break;
     case "judge":
-      add(result.y);
       add(result.readings);
+      add(result.alone);
       break;
     case "rows":
       break;
@@ -326,6 +343,22 @@ class Floats {
   }
 }
 
+class Ints {
+  data = new Int32Array(1024);
+  n = 0;
+  push(x: number): void {
+    if (this.n === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.n++] = x;
+  }
+  take(): Int32Array {
+    return this.data.slice(0, this.n);
+  }
+}
+
 class Bytes {
   data = new Uint8Array(1024);
   n = 0;
@@ -353,9 +386,12 @@ export class RowWork {
   private readonly shingles = new Int32Array(MAX_SHINGLE_TOKENS);
   private context?: PassContext;
   private labelIndex = new Map<string, number>();
-  private targets = new Map<number, number[]>();
+  private candidates = new Map<number, KeyCandidate[]>();
+  private wanted = new NumberMap(16);
+  private vocabulary?: Vocabulary;
   private model?: ContentModel;
-  private judge = new Map<number, JudgeCandidate[]>();
+  /** Per candidate: its words in the vocabulary. */
+  private candidateWords: number[][] = [];
   private triggerByKey = new Map<number, Trigger[]>();
   private buckets = new Map<number, number>();
   private labelBuckets = new Map<number, number>();
@@ -367,11 +403,22 @@ export class RowWork {
   setContext(context: PassContext): void {
     this.context = context;
     this.labelIndex = new Map("labels" in context && context.labels ? context.labels.index : []);
-    if (context.pass === "remove" || context.pass === "judge") this.targets = new Map(context.targets);
+    this.model = undefined;
+    if (context.pass === "collect" || context.pass === "judge") {
+      this.candidates = new Map(context.candidates);
+      this.wanted = new NumberMap(context.candidates.length);
+      for (const [key] of context.candidates) this.wanted.set(key, 1);
+    }
+    if (context.pass === "collect") this.vocabulary = new Vocabulary(context.words);
     if (context.pass === "judge") {
-      this.model = new ContentModel(context.model);
-      this.judge = new Map(context.candidates);
-    } else this.model = undefined;
+      const model = new ContentModel(context.model);
+      this.model = model;
+      this.vocabulary = model.vocabulary;
+      this.candidateWords = [];
+      for (const [, list] of context.candidates) {
+        for (const c of list) this.candidateWords[c.candidate] = model.wordsOf(c.tokenKeys);
+      }
+    }
     if (context.pass === "rows") {
       this.triggerByKey = new Map();
       for (const t of context.triggers) {
@@ -396,10 +443,12 @@ export class RowWork {
     switch (context.pass) {
       case "stats":
         return this.stats(rows, context.settings);
-      case "remove":
-        return this.remove(rows, context.settings, context.labels);
-      case "judge":
-        return this.judgeRows(rows, context.settings, context.labels);
+      case "collect":
+        return this.collect(rows, context);
+      case "judge": {
+        const record = this.collect(rows, context);
+        return { ...this.judge(record), record };
+      }
       case "rows":
         return this.checkRows(rows, context);
     }
@@ -487,51 +536,90 @@ export class RowWork {
     };
   }
 
-  private remove(rows: readonly WorkRow[], settings: RowSettings, labels: FrozenLabels): RemoveResult {
-    const out: RemoveResult = { pass: "remove", rows: [], names: [] };
+  private collect(rows: readonly WorkRow[], c: Omit<CollectContext, "pass">): CollectResult {
+    const n = rows.length;
+    const vocabulary = this.vocabulary as Vocabulary;
+    const out: CollectResult = {
+      pass: "collect",
+      y: new Int32Array(n).fill(-1),
+      holds: new Uint8Array(n),
+      wordCount: new Uint32Array(n),
+      words: new Int32Array(0),
+      hits: [],
+      names: [],
+    };
+    const words = new Ints();
     const named = new Set<number>();
-    for (let r = 0; r < rows.length; r++) {
-      const sample = sampleOf(rows[r] as WorkRow, settings);
+    for (let r = 0; r < n; r++) {
+      const sample = sampleOf(rows[r] as WorkRow, c.settings);
       if ("error" in sample) continue;
-      const y = lookupLabel(labels, this.labelIndex, sample.label);
+      const y = lookupLabel(c.labels, this.labelIndex, sample.label);
       if (y < 0) continue;
-      const f = this.featurizer.extract(sample.input);
-      for (let i = 0; i < f.n; i++) {
-        const key = f.keys[i] as number;
-        if (this.targets.has(key) && !named.has(key)) {
+      out.y[r] = y;
+      const l = this.featurizer.lookup(sample.input, this.wanted, c.shapes);
+      let count = 0;
+      for (let i = 0; i < l.nUnigrams; i++) {
+        const w = vocabulary.word(l.unigrams[i] as number);
+        if (w < 0) continue;
+        words.push(w);
+        count++;
+      }
+      out.wordCount[r] = count;
+      for (let i = 0; i < l.nFound; i++) {
+        const key = l.found[i] as number;
+        if (!named.has(key)) {
           named.add(key);
-          out.names.push([key, featureName(f, i)]);
+          out.names.push([key, l.name(i)]);
+        }
+        for (const cand of this.candidates.get(key) ?? []) {
+          if (cand.target !== y) continue;
+          out.holds[r] = 1;
+          const tag = l.foundTags[i] as number;
+          if (tag >= 1 && tag <= 3) {
+            const s = l.foundStart[i] as number;
+            const e = s + (l.foundLength[i] as number);
+            out.hits.push({
+              index: r,
+              candidate: cand.candidate,
+              right: l.tokens.words(e, e + CONTEXT_TOKENS).join(" "),
+              left: l.tokens
+                .words(s - CONTEXT_TOKENS, s)
+                .reverse()
+                .join(" "),
+            });
+          } else out.hits.push({ index: r, candidate: cand.candidate });
         }
       }
-      if (!holdsCandidate(this.targets, f, y)) continue;
-      const unigrams = new Floats();
-      for (let i = 0; i < f.n; i++) if (f.tags[i] === 1) unigrams.push(f.keys[i] as number);
-      out.rows.push({ index: r, y, unigrams: unigrams.take() });
     }
+    out.words = words.take();
     return out;
   }
 
-  private judgeRows(rows: readonly WorkRow[], settings: RowSettings, labels: FrozenLabels): JudgeResult {
-    const model = this.model as ContentModel;
-    const y = new Int32Array(rows.length).fill(-1);
-    const readings = new Uint8Array(rows.length);
-    const hits: JudgeResult["hits"] = [];
-    for (let r = 0; r < rows.length; r++) {
-      const sample = sampleOf(rows[r] as WorkRow, settings);
-      if ("error" in sample) continue;
-      const label = lookupLabel(labels, this.labelIndex, sample.label);
-      if (label < 0) continue;
-      y[r] = label;
-      const f = this.featurizer.extract(sample.input);
-      const holds = holdsCandidate(this.targets, f, label);
-      const readsOther = model.readsAsOther(f, label, !holds);
-      const full = model.fullReading(f, label);
-      const fullOther = model.readsOtherWithout(full, label, []);
-      readings[r] = (readsOther ? 1 : 0) | (fullOther ? 2 : 0);
-      const found = candidateHits(this.judge, model, f, label, full);
-      if (found.length > 0) hits.push({ index: r, hits: found });
+  /** Pass 2, second half: the readings of the rows of a record (after every row is collected). */
+  judge(record: CollectResult): JudgeResult {
+    const model = this.model;
+    if (!model) throw new Error("no content model");
+    const n = record.y.length;
+    const readings = new Uint8Array(n);
+    const alone = new Uint8Array(record.hits.length);
+    let at = 0;
+    let h = 0;
+    for (let r = 0; r < n; r++) {
+      const y = record.y[r] as number;
+      const count = record.wordCount[r] as number;
+      if (y >= 0) {
+        const readsOther = model.readsAsOther(record.words, at, count, y, record.holds[r] === 0);
+        const full = model.fullReading(record.words, at, count, y);
+        const fullOther = model.readsOtherWithout(full, y, []);
+        readings[r] = (readsOther ? 1 : 0) | (fullOther ? 2 : 0);
+        for (; h < record.hits.length && (record.hits[h] as { index: number }).index === r; h++) {
+          const words = this.candidateWords[(record.hits[h] as { candidate: number }).candidate] ?? [];
+          alone[h] = model.readsOtherWithout(full, y, words) ? 1 : 0;
+        }
+      }
+      at += count;
     }
-    return { pass: "judge", y, readings, hits };
+    return { pass: "judge", readings, alone };
   }
 
   private checkRows(rows: readonly WorkRow[], c: RowsContext): RowsResult {

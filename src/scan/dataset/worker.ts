@@ -26,7 +26,7 @@ port.on("message", (message: ToWorker) => {
   }
   try {
     if (broken) throw broken;
-    const result = work.run(message.rows);
+    const result = message.op === "run" ? work.run(message.rows) : work.judge(message.record);
     port.postMessage({ op: "done", id: message.id, result } satisfies FromWorker, transferables(result));
   } catch (error) {
     port.postMessage({

@@ -14,6 +14,7 @@ import {
   unigramKey,
   TAG_UNIGRAM,
 } from "../../../src/scan/dataset/features.js";
+import { NumberMap } from "../../../src/scan/dataset/number-map.js";
 import { scanDataset, ScanWorkerError, type RowResult } from "../../../src/scan/dataset/index.js";
 import { bandKeys, bandKeysOf, tokenHash } from "../../../src/scan/dataset/minhash.js";
 import { chat, classification, rng, words } from "./synth.js";
@@ -68,6 +69,33 @@ describe("tokens without strings (the featurizer's tokenizer)", () => {
           const hashes = Int32Array.from(f.tokens.ha.subarray(0, f.tokens.n), tokenHash);
           expect(bandKeysOf(hashes, Math.min(512, tokens.length))).toEqual(bandKeys(tokens));
         }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("looking up a few features (the passes after the first)", () => {
+  it("finds the same keys, first occurrences and names as the full extraction, and the same words", () => {
+    const full = new Featurizer();
+    const lean = new Featurizer();
+    const pick = fc.array(fc.nat(), { maxLength: 6 });
+    fc.assert(
+      fc.property(text, pick, (s, picks) => {
+        const f = full.extract(s);
+        const keys = Array.from(f.keys.subarray(0, f.n));
+        const wanted = new NumberMap(16);
+        for (const p of picks) if (keys.length > 0) wanted.set(keys[p % keys.length] as number, 1);
+        const l = lean.lookup(s, wanted, true);
+        const expected = keys.flatMap((k, i) =>
+          wanted.has(k) ? [{ key: k, tag: f.tags[i], start: f.start[i], name: featureName(f, i) }] : [],
+        );
+        const got = l.found
+          .slice(0, l.nFound)
+          .map((k, i) => ({ key: k, tag: l.foundTags[i], start: l.foundStart[i], name: l.name(i) }));
+        expect(got).toEqual(expected);
+        const unigrams = keys.filter((_, i) => f.tags[i] === TAG_UNIGRAM);
+        expect(Array.from(l.unigrams.subarray(0, l.nUnigrams))).toEqual(unigrams);
       }),
       { numRuns: 1000 },
     );
@@ -129,6 +157,9 @@ describe("worker threads", () => {
       const inline = await scanWith(compiled, path, { ...options, workers: 0 });
       const threads = await scanWith(compiled, path, { ...options, workers: 2 });
       expect(threads).toEqual(inline);
+      // Pass 2 reading the input again (its per-row records over budget) changes nothing either.
+      const reread = await scanWith(compiled, path, { ...options, workers: 2, recordBytes: 1000 });
+      expect(reread).toEqual(inline);
       if (path === mixed && !("maxFeatures" in options)) {
         // The scan did find things, so the comparison is not one of empty reports.
         expect(inline.summary.triggers.map((t) => t.trigger)).toContain("zorblat");
