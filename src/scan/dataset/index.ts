@@ -39,11 +39,14 @@ import {
   CHECKS,
   ENGINE_DETECTORS,
   formatP,
+  hasContentChecks,
   RowWork,
+  stringAt,
   type CheckGroup,
   type CheckId,
   type CheckResult,
   type CollectResult,
+  type ContentResult,
   type FrozenLabels,
   type PassContext,
   type PassResult,
@@ -128,6 +131,8 @@ export interface DatasetScanOptions {
   engine?: Engine;
   /** For tests: the worker module to start. */
   workerUrl?: URL;
+  /** Memory for the content checks' results kept from pass 1 to pass 3 (default 64 MB). For tests. */
+  contentBytes?: number;
   /**
    * Memory for what pass 2 keeps of each row between its two halves (default 128 MB): a dataset
    * whose rows need more is read once more instead. For tests.
@@ -139,6 +144,12 @@ export interface DatasetScanOptions {
 /** Inputs below this size are scanned on the calling thread unless `workers` is given. */
 export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
 const RECORD_BYTES = 128 * 1024 * 1024;
+/**
+ * The content checks run with pass 1 (on the threads that would otherwise wait for the main
+ * thread's counting) and their results wait for pass 3, up to this much; beyond it, they run
+ * again in pass 3.
+ */
+const CONTENT_BYTES = 64 * 1024 * 1024;
 /** Rows per batch, and text per batch (whichever comes first). */
 const BATCH_ROWS = 512;
 const BATCH_CHARS = 512 * 1024;
@@ -365,8 +376,9 @@ async function scan(
     table: new FeatureTable(maxLabels, options.maxFeatures ?? 400_000),
     labels: { names: [], index: new Map(), other: -1 },
     labelRows: new Array<number>(maxLabels).fill(0),
-    buckets: new KeyCounter(1_000_000),
-    labelBuckets: new KeyCounter(1_000_000),
+    // Ten band keys per row, rows of a few hundred bytes: about one key per 16 input bytes.
+    buckets: new KeyCounter(1_000_000, wantsDup ? total / 16 : 0),
+    labelBuckets: new KeyCounter(1_000_000, wantsDup ? total / 16 : 0),
     lengths: Array.from({ length: maxLabels + 1 }, () => new Moments()),
     answerLengths: new Moments(),
     scripts: new Map(),
@@ -379,10 +391,23 @@ async function scan(
     bytes: 0,
     hasAnswers: false,
   };
+  // The content checks ride along with pass 1 when there is one; their results are kept for
+  // pass 3 while they fit in `contentBytes`.
+  const contentWanted = hasContentChecks(settings.groups);
+  let early: ContentResult[] | undefined = statsWanted && contentWanted ? [] : undefined;
+  let earlyBytes = 0;
+  const contentBudget = options.contentBytes ?? CONTENT_BYTES;
   if (statsWanted) {
-    executor.setContext({ pass: "stats", settings });
+    executor.setContext({ pass: "stats", settings, content: contentWanted });
     for await (const [batch, result] of read()) {
       if (result.pass !== "stats") throw new Error("unexpected result");
+      if (early && result.content) {
+        for (const [, checks] of result.content.checks) {
+          for (const c of checks) earlyBytes += 100 + 2 * c.reason.length;
+        }
+        if (earlyBytes <= contentBudget) early.push(result.content);
+        else early = undefined;
+      }
       let keyAt = 0;
       let bandAt = 0;
       for (let r = 0; r < batch.length; r++) {
@@ -393,7 +418,7 @@ async function scan(
           p1.unreadable++;
           continue;
         }
-        const y = labelOf(p1.labels, result.labels[r] ?? undefined, maxLabels);
+        const y = labelOf(p1.labels, stringAt(result.labels, r), maxLabels);
         const features = result.featureCount[r] as number;
         if (y >= 0) {
           p1.labelRows[y]!++;
@@ -419,7 +444,7 @@ async function scan(
           } else {
             p1.lengths[y >= 0 ? y : maxLabels]!.add(result.logLength[r] as number);
           }
-          const script = result.scripts[r];
+          const script = stringAt(result.scripts, r);
           if (script) {
             p1.scripts.set(script, (p1.scripts.get(script) ?? 0) + 1);
             p1.scriptRows++;
@@ -563,6 +588,7 @@ async function scan(
   executor.setContext({
     pass: "rows",
     settings,
+    contentDone: early !== undefined,
     ...(statsWanted ? { labels: frozen } : {}),
     maxLabels,
     triggers,
@@ -586,10 +612,13 @@ async function scan(
   let unreadable = 0;
   let bytes = 0;
   const none: CheckResult[] = [];
+  let batchIndex = 0;
   for await (const [batch, result] of read()) {
     if (result.pass !== "rows") throw new Error("unexpected result");
+    const content = early?.[batchIndex++];
     let c = 0;
     let e = 0;
+    let k = 0;
     for (let r = 0; r < batch.length; r++) {
       const raw = batch[r] as RawRow;
       rows++;
@@ -614,6 +643,12 @@ async function scan(
         c++;
         checks = found[1];
       }
+      // Content checks from pass 1 come after the statistical ones, as when they run here.
+      const more = content?.checks[k];
+      if (more && more[0] === r) {
+        k++;
+        checks = checks === none ? more[1] : [...checks, ...more[1]];
+      }
       const isFlagged = checks.some((x) => x.score >= FLAG_SCORE);
       if (isFlagged) flagged++;
       for (const x of checks) if (x.score >= FLAG_SCORE) counts[x.check]++;
@@ -637,7 +672,7 @@ async function scan(
         ...(raw.source ? { source: raw.source } : {}),
       });
     }
-    for (const note of result.notes) notes.push(note);
+    for (const note of content?.notes ?? result.notes) notes.push(note);
   }
   progress(passes, bytes);
   if (notes.length > 50) notes.splice(50, notes.length - 50, `… ${notes.length - 50} more notes`);

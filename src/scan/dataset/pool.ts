@@ -7,7 +7,14 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { CollectResult, PassContext, PassResult, WorkRow } from "./work.js";
+import {
+  packRows,
+  type CollectResult,
+  type PackedRows,
+  type PassContext,
+  type PassResult,
+  type WorkRow,
+} from "./work.js";
 
 export class ScanWorkerError extends Error {
   constructor(message: string) {
@@ -18,7 +25,7 @@ export class ScanWorkerError extends Error {
 
 export type ToWorker =
   | { op: "context"; context: PassContext }
-  | { op: "run"; id: number; rows: WorkRow[] }
+  | { op: "run"; id: number; rows: PackedRows }
   | { op: "judge"; id: number; record: CollectResult };
 
 export type FromWorker =
@@ -92,7 +99,7 @@ export class WorkerPool {
 
   /** Runs a batch of rows on the least busy thread. */
   run(rows: WorkRow[]): Promise<PassResult> {
-    return this.send((id) => ({ op: "run", id, rows }));
+    return this.send((id) => ({ op: "run", id, rows: packRows(rows) }));
   }
 
   /** Judges a record kept from pass 2's first half, on the least busy thread. */

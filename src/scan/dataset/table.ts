@@ -147,9 +147,18 @@ export class FeatureTable {
 
 /** A bounded counter of keys (LSH buckets); pruning drops the rarest, so counts are lower bounds. */
 export class KeyCounter {
-  private readonly map = new NumberMap(4096);
+  private readonly map: NumberMap;
   floor = 0;
-  constructor(readonly capacity: number) {}
+  /**
+   * `expected`: keys expected, to size the map once (growing it rehashes every key; what it
+   * counts does not depend on its size).
+   */
+  constructor(
+    readonly capacity: number,
+    expected = 4096,
+  ) {
+    this.map = new NumberMap(Math.max(4096, Math.min(capacity, expected)));
+  }
 
   add(key: number): void {
     if (this.map.size >= this.capacity && this.map.get(key) < 0) this.prune();

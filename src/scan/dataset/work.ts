@@ -77,6 +77,36 @@ export interface WorkRow {
   error?: string;
 }
 
+/**
+ * A batch of rows as it crosses to a worker thread. Cloning hundreds of small objects costs the
+ * main thread far more than copying one string, so JSONL and text lines travel joined (no such
+ * line holds a line feed); other rows (records, documents, errors) as objects.
+ */
+export type PackedRows = { joined: string; lines: Int32Array; json: boolean } | { rows: WorkRow[] };
+
+export function packRows(rows: readonly WorkRow[]): PackedRows {
+  const json = rows[0]?.json !== undefined;
+  const parts: string[] = [];
+  for (const row of rows) {
+    const part = json ? row.json : row.text;
+    if (part === undefined || row.error !== undefined || (!json && part.includes("\n"))) {
+      return { rows: [...rows] };
+    }
+    parts.push(part);
+  }
+  return { joined: parts.join("\n"), lines: Int32Array.from(rows, (r) => r.line), json };
+}
+
+export function unpackRows(packed: PackedRows): WorkRow[] {
+  if ("rows" in packed) return packed.rows;
+  const parts = packed.joined.split("\n");
+  return parts.map((part, i) =>
+    packed.json
+      ? { line: packed.lines[i] as number, json: part }
+      : { line: packed.lines[i] as number, text: part },
+  );
+}
+
 /** The label index of pass 1, frozen: later passes look labels up, never add them. */
 export interface FrozenLabels {
   names: string[];
@@ -99,6 +129,8 @@ export interface Spread {
 export interface RowsContext {
   pass: "rows";
   settings: RowSettings;
+  /** The content checks ran with pass 1 (their results are merged by the main thread). */
+  contentDone: boolean;
   /** Undefined when no statistical check runs (then no row has a label index). */
   labels?: FrozenLabels;
   maxLabels: number;
@@ -119,7 +151,12 @@ export interface RowsContext {
 }
 
 export type PassContext =
-  | { pass: "stats"; settings: RowSettings }
+  | {
+      pass: "stats";
+      settings: RowSettings;
+      /** Run the content checks too (their results wait for pass 3 on the main thread). */
+      content: boolean;
+    }
   | CollectContext
   | (Omit<CollectContext, "pass"> & {
       pass: "judge";
@@ -146,7 +183,7 @@ export interface StatsResult {
   /** Per row: 1 when readable. */
   ok: Uint8Array;
   /** Per row: the label (class label or answer kind), or null. */
-  labels: Array<string | null>;
+  labels: Strings;
   /** Per row: feature count (labelled rows, backdoor test on), then the keys and tags of all rows. */
   featureCount: Uint32Array;
   keys: Float64Array;
@@ -159,7 +196,14 @@ export interface StatsResult {
   logLength: Float64Array;
   /** 1 refusal, 2 affirmation (answers only). */
   pattern: Uint8Array;
-  scripts: Array<string | null>;
+  scripts: Strings;
+  /** With `content`: the content checks of the rows that have any, and detection failures. */
+  content?: ContentResult;
+}
+
+export interface ContentResult {
+  checks: Array<[number, CheckResult[]]>;
+  notes: string[];
 }
 
 /**
@@ -221,6 +265,8 @@ export function transferables(result: PassResult): ArrayBuffer[] {
         result.hasAnswer,
         result.logLength,
         result.pattern,
+        result.labels.index,
+        result.scripts.index,
       ])
         add(a);
       break;
@@ -326,6 +372,46 @@ function contentChecks(findings: readonly Finding[], groups: ReadonlySet<CheckGr
 
 const LENGTH_Z = 5;
 
+/** Whether any check group needs the detection engine. */
+export function hasContentChecks(groups: readonly CheckGroup[]): boolean {
+  return groups.some((g) => g === "pii" || g === "secrets" || g === "injection" || g === "hidden_text");
+}
+
+/**
+ * A column of strings, one per row or none, as the distinct strings and an index per row (-1:
+ * none): labels and scripts repeat, and one string per row costs a thread crossing dearly.
+ */
+export interface Strings {
+  values: string[];
+  index: Int32Array;
+}
+
+export function stringAt(column: Strings, row: number): string | undefined {
+  const i = column.index[row] as number;
+  return i < 0 ? undefined : column.values[i];
+}
+
+class StringColumn {
+  private readonly values: string[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly index: Int32Array;
+  constructor(rows: number) {
+    this.index = new Int32Array(rows).fill(-1);
+  }
+  set(row: number, value: string): void {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.ids.set(value, id);
+    }
+    this.index[row] = id;
+  }
+  take(): Strings {
+    return { values: this.values, index: this.index };
+  }
+}
+
 /** Growable typed arrays for a batch's flat outputs. */
 class Floats {
   data = new Float64Array(1024);
@@ -430,10 +516,33 @@ export class RowWork {
       }
       this.buckets = new Map(context.buckets);
       this.labelBuckets = new Map(context.labelBuckets);
-      const content = context.settings.groups.some(
-        (g) => g === "pii" || g === "secrets" || g === "injection" || g === "hidden_text",
-      );
-      if (content) this.engine ??= this.makeEngine();
+      if (!context.contentDone && hasContentChecks(context.settings.groups))
+        this.engine ??= this.makeEngine();
+    }
+    if (context.pass === "stats" && context.content) this.engine ??= this.makeEngine();
+  }
+
+  /** The content checks of a row (the detection engine's findings as row checks). */
+  private contentOf(
+    sample: Sample,
+    line: number,
+    groups: ReadonlySet<CheckGroup>,
+    out: ContentResult,
+  ): CheckResult[] {
+    const engine = this.engine;
+    if (!engine) return [];
+    const detectors = [
+      ...(groups.has("injection") ? ["injection"] : []),
+      ...(groups.has("pii") ? ["pii"] : []),
+      ...(groups.has("secrets") ? ["secrets"] : []),
+      ...(groups.has("hidden_text") && !isAscii(sample.text) ? ["unicode"] : []),
+    ];
+    if (detectors.length === 0) return [];
+    try {
+      return contentChecks(engine.scan(sample.text, { context: "document", detectors }), groups);
+    } catch (error) {
+      out.notes.push(`line ${line}: detection failed: ${(error as Error).message}`);
+      return [];
     }
   }
 
@@ -442,7 +551,7 @@ export class RowWork {
     if (!context) throw new Error("no pass context");
     switch (context.pass) {
       case "stats":
-        return this.stats(rows, context.settings);
+        return this.stats(rows, context.settings, context.content);
       case "collect":
         return this.collect(rows, context);
       case "judge": {
@@ -471,14 +580,16 @@ export class RowWork {
     return bandKeysOf(h, n);
   }
 
-  private stats(rows: readonly WorkRow[], settings: RowSettings): StatsResult {
+  private stats(rows: readonly WorkRow[], settings: RowSettings, content: boolean): StatsResult {
     const groups = settings.groups;
+    const groupSet = new Set(groups);
+    const found: ContentResult | undefined = content ? { checks: [], notes: [] } : undefined;
     const wantsBackdoor = groups.includes("backdoor");
     const wantsDup = groups.includes("duplicates");
     const wantsOutliers = groups.includes("outliers");
     const n = rows.length;
     const ok = new Uint8Array(n);
-    const labels: Array<string | null> = new Array<string | null>(n).fill(null);
+    const labels = new StringColumn(n);
     const featureCount = new Uint32Array(n);
     const keys = new Floats();
     const tags = new Bytes();
@@ -487,12 +598,17 @@ export class RowWork {
     const hasAnswer = new Uint8Array(n);
     const logLength = new Float64Array(n);
     const pattern = new Uint8Array(n);
-    const scripts: Array<string | null> = new Array<string | null>(n).fill(null);
+    const scripts = new StringColumn(n);
     for (let r = 0; r < n; r++) {
-      const sample = sampleOf(rows[r] as WorkRow, settings);
+      const row = rows[r] as WorkRow;
+      const sample = sampleOf(row, settings);
       if ("error" in sample) continue;
       ok[r] = 1;
-      if (sample.label !== undefined) labels[r] = sample.label;
+      if (found) {
+        const checks = this.contentOf(sample, row.line, groupSet, found);
+        if (checks.length > 0) found.checks.push([r, checks]);
+      }
+      if (sample.label !== undefined) labels.set(r, sample.label);
       let features: RowFeatures | undefined;
       if (sample.label !== undefined && wantsBackdoor) {
         features = this.featurizer.extract(sample.input);
@@ -517,13 +633,14 @@ export class RowWork {
           if (REFUSAL.test(head)) pattern[r] = 1;
           else if (AFFIRMATION.test(head)) pattern[r] = 2;
         } else logLength[r] = Math.log1p(body.length);
-        scripts[r] = dominantScript(body) ?? null;
+        const script = dominantScript(body);
+        if (script !== undefined) scripts.set(r, script);
       }
     }
     return {
       pass: "stats",
       ok,
-      labels,
+      labels: labels.take(),
       featureCount,
       keys: keys.take(),
       tags: tags.take(),
@@ -532,7 +649,8 @@ export class RowWork {
       hasAnswer,
       logLength,
       pattern,
-      scripts,
+      scripts: scripts.take(),
+      ...(found ? { content: found } : {}),
     };
   }
 
@@ -627,11 +745,6 @@ export class RowWork {
     const groups = new Set(c.settings.groups);
     const wantsDup = groups.has("duplicates");
     const wantsOutliers = groups.has("outliers");
-    const engineDetectors = [
-      ...(groups.has("injection") ? ["injection"] : []),
-      ...(groups.has("pii") ? ["pii"] : []),
-      ...(groups.has("secrets") ? ["secrets"] : []),
-    ];
     const labelNames = c.labels?.names ?? [];
     const majority = [...c.scripts].sort((a, b) => b[1] - a[1])[0];
     const majorityShare = majority && c.scriptRows > 0 ? majority[1] / c.scriptRows : 0;
@@ -744,20 +857,7 @@ export class RowWork {
           }
         }
       }
-      if (this.engine) {
-        const nonAscii = !isAscii(sample.text);
-        const detectors =
-          nonAscii && groups.has("hidden_text") ? [...engineDetectors, "unicode"] : engineDetectors;
-        if (detectors.length > 0) {
-          try {
-            checks.push(
-              ...contentChecks(this.engine.scan(sample.text, { context: "document", detectors }), groups),
-            );
-          } catch (error) {
-            out.notes.push(`line ${row.line}: detection failed: ${(error as Error).message}`);
-          }
-        }
-      }
+      if (!c.contentDone) for (const x of this.contentOf(sample, row.line, groups, out)) checks.push(x);
       if (checks.length > 0) out.checks.push([r, checks]);
     }
     return out;

@@ -7,7 +7,7 @@
 import { parentPort } from "node:worker_threads";
 import { createEngine } from "../../detect/index.js";
 import type { FromWorker, ToWorker } from "./pool.js";
-import { ENGINE_DETECTORS, RowWork, transferables } from "./work.js";
+import { ENGINE_DETECTORS, RowWork, transferables, unpackRows } from "./work.js";
 
 const port = parentPort;
 if (!port) throw new Error("worker.js runs in a worker thread");
@@ -26,7 +26,7 @@ port.on("message", (message: ToWorker) => {
   }
   try {
     if (broken) throw broken;
-    const result = message.op === "run" ? work.run(message.rows) : work.judge(message.record);
+    const result = message.op === "run" ? work.run(unpackRows(message.rows)) : work.judge(message.record);
     port.postMessage({ op: "done", id: message.id, result } satisfies FromWorker, transferables(result));
   } catch (error) {
     port.postMessage({
