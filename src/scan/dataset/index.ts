@@ -1,18 +1,22 @@
 /**
- * The dataset scanner (issue 6, "Dataset scanner"; docs/scanning-datasets.md). Up to four
- * streaming passes over the input, none of which keeps rows:
+ * The dataset scanner (issue 6, "Dataset scanner"; docs/scanning-datasets.md). At most three
+ * streaming reads of the input, none of which keeps rows:
  *
  * 1. statistics: per-feature, per-label row counts (bounded table), LSH bucket sizes of MinHash
- *    signatures, length moments and script counts per label, answer-kind counts;
- * 2. and 3. trigger independence (only when pass 1 found candidate triggers): the candidates'
- *    rows are taken out of a naive-Bayes content model, then every row is read by it without
- *    the candidates' words (triggers.ts);
- * 4. per-row checks, reported in input order: backdoor triggers, near-duplicate floods, length /
+ *    signatures, length moments and script counts per label, answer-kind counts; the content
+ *    checks (detection engine) run here too and their results wait for pass 3 (bounded);
+ * 2. trigger independence (only when pass 1 found candidate triggers): one read collects each
+ *    labelled row's words and candidates and takes the candidates' rows out of a naive-Bayes
+ *    content model; then every row is judged by it without the candidates' words, from a record
+ *    of that read kept in bounded memory (or from a second read when it does not fit);
+ * 3. per-row checks, reported in input order: backdoor triggers, near-duplicate floods, length /
  *    language / answer-pattern outliers, and the detection engine's PII, secrets, injection and
  *    hidden-character findings.
  *
- * Memory is bounded by the feature table (`maxFeatures`), the bucket counters and the top-rows
- * list, whatever the input size.
+ * The per-row work runs in batches on worker threads (work.ts, pool.ts) or on this thread; this
+ * module keeps what must follow the input order. Memory is bounded by the feature table
+ * (`maxFeatures`), the bucket counters, the two budgets above, the batches in flight and the
+ * top-rows list, whatever the input size.
  */
 import { availableParallelism } from "node:os";
 import { createEngine, type Engine } from "../../detect/index.js";
