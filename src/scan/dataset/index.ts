@@ -127,8 +127,9 @@ export interface DatasetScanOptions {
   top?: number;
   /**
    * Worker threads for the per-row work (default: the number of cores, for inputs of at least
-   * 8 MB; smaller ones are scanned on the calling thread, where starting threads would cost more
-   * than they save). 0: everything on the calling thread. The findings are the same either way.
+   * 8 MB; smaller ones, and scans with only the outlier and hidden-text checks, run on the calling
+   * thread, where starting threads and handing them rows would cost more than they save). 0:
+   * everything on the calling thread. The findings are the same either way.
    */
   workers?: number;
   /** For tests: an engine to reuse (the scan then runs on the calling thread). */
@@ -312,7 +313,10 @@ export async function scanDataset(
   const format = options.format ?? (await detectFormat(options.path));
   const groups = new Set<CheckGroup>(options.checks ?? CHECKS);
   const total = await totalBytes(options.path, format);
-  const workers = options.workers ?? (total >= PARALLEL_MIN_BYTES ? Math.max(1, availableParallelism()) : 0);
+  // The outlier and hidden-character checks alone cost less per row than handing it to a thread.
+  const heavy = [...groups].some((g) => g !== "outliers" && g !== "hidden_text");
+  const workers =
+    options.workers ?? (total >= PARALLEL_MIN_BYTES && heavy ? Math.max(1, availableParallelism()) : 0);
   const workerUrl = options.workerUrl ?? WORKER_URL;
   const executor =
     workers > 0 && !options.engine && workerAvailable(workerUrl)

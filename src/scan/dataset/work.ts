@@ -12,14 +12,7 @@
  */
 import type { Engine, Finding } from "../../detect/index.js";
 import { Featurizer, featureName, SEPARATOR_HASH, Tokens, type RowFeatures } from "./features.js";
-import {
-  bandKeysOf,
-  BANDS,
-  MAX_SHINGLE_TOKENS,
-  MIN_DUPLICATE_TOKENS,
-  tokenHash,
-  withLabel,
-} from "./minhash.js";
+import { bandKeysOf, MAX_SHINGLE_TOKENS, MIN_DUPLICATE_TOKENS, tokenHash, withLabel } from "./minhash.js";
 import { AFFIRMATION, REFUSAL, toSample, type Sample } from "./record.js";
 import { dominantScript, isAscii } from "./script.js";
 import { NumberMap } from "./number-map.js";
@@ -188,7 +181,7 @@ export interface StatsResult {
   featureCount: Uint32Array;
   keys: Float64Array;
   tags: Uint8Array;
-  /** Per row: band keys (0 or BANDS), then the keys. */
+  /** Per row: band keys (0 or 10), then the keys. */
   bandCount: Uint8Array;
   bands: Float64Array;
   /** Per row (outliers on): 1 when the row has an answer; log1p of the answer or text length. */
@@ -863,5 +856,3 @@ export class RowWork {
     return out;
   }
 }
-
-export { BANDS };
