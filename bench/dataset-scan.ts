@@ -2,8 +2,10 @@
  * Dataset-scanner throughput (issue 6): `npm run build && node dist/bench/dataset-scan.js
  * [--mb N] [--json]`. Writes a synthetic labelled JSONL file of about N MB (made-up words, a few
  * planted triggers and copies so every pass has work), then scans it with each group of checks
- * and with all of them, and reports MB/s of input and the peak resident memory. Memory is the
- * figure that shows the scan streams: it must not grow with the file.
+ * and with all of them, and reports MB/s of input, the CPU time (every thread of the process, so
+ * worker threads count) and the peak resident memory. Memory is the figure that shows the scan
+ * streams: it must not grow with the file. On a shared machine MB/s follows the load; MB per CPU
+ * second much less. `--workers N` sets the scanner's worker threads (default: its own default).
  */
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -61,12 +63,17 @@ export interface DatasetBenchResult {
   mb: number;
   seconds: number;
   mbPerSecond: number;
+  cpuSeconds: number;
+  mbPerCpuSecond: number;
+  /** Load average (1 min) when the group finished. */
+  load1: number;
   rows: number;
   peakRssMB: number;
 }
 
 export async function runDatasetBench(
   mb: number,
+  workers?: number,
 ): Promise<{ results: DatasetBenchResult[]; load: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), "pcx-bench-dataset-"));
   const results: DatasetBenchResult[] = [];
@@ -89,20 +96,28 @@ export async function runDatasetBench(
       let peak = process.memoryUsage().rss;
       const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
       const started = performance.now();
-      const summary = await scanDataset({ path, labelField: "label", checks }, () => {
+      const cpu = process.cpuUsage();
+      const summary = await scanDataset({ path, labelField: "label", checks, workers }, () => {
         peak = Math.max(peak, process.memoryUsage().rss);
       });
       const seconds = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
+      const cpuSeconds = (used.user + used.system) / 1e6;
       clearInterval(timer);
       results.push({
         checks: name,
         mb: summary.bytes / 1e6,
         seconds,
         mbPerSecond: summary.bytes / 1e6 / seconds,
+        cpuSeconds,
+        mbPerCpuSecond: summary.bytes / 1e6 / cpuSeconds,
+        load1: loadavg()[0] ?? 0,
         rows: summary.rows,
         peakRssMB: Math.round(peak / 2 ** 20),
       });
-      process.stderr.write(`${name}: ${(summary.bytes / 1e6 / seconds).toFixed(1)} MB/s\n`);
+      process.stderr.write(
+        `${name}: ${(summary.bytes / 1e6 / seconds).toFixed(1)} MB/s, ${(summary.bytes / 1e6 / cpuSeconds).toFixed(1)} MB per CPU second\n`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -114,22 +129,31 @@ if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const at = args.indexOf("--mb");
   const mb = at >= 0 ? Number(args[at + 1]) : 20;
-  if (!Number.isFinite(mb) || mb <= 0) {
-    console.error("usage: node dist/bench/dataset-scan.js [--mb N] [--json]");
+  const wat = args.indexOf("--workers");
+  const workers = wat >= 0 ? Number(args[wat + 1]) : undefined;
+  if (
+    !Number.isFinite(mb) ||
+    mb <= 0 ||
+    (workers !== undefined && !(Number.isInteger(workers) && workers >= 0))
+  ) {
+    console.error("usage: node dist/bench/dataset-scan.js [--mb N] [--workers N] [--json]");
     process.exit(2);
   }
   const loadBefore = loadavg();
-  const { results, load } = await runDatasetBench(mb);
+  const { results, load } = await runDatasetBench(mb, workers);
   if (args.includes("--json")) console.log(JSON.stringify({ loadBefore, loadAfter: load, results }, null, 2));
   else {
     console.log(
       `${cpus()[0]?.model ?? "cpu"}, ${cpus().length} cores; load ${loadBefore.map((x) => x.toFixed(2)).join(" ")} → ${load.map((x) => x.toFixed(2)).join(" ")}`,
     );
-    console.log("| checks | input MB | rows | seconds | MB/s | peak RSS MB |");
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+    console.log(`workers: ${workers ?? "default"}`);
+    console.log(
+      "| checks | input MB | rows | seconds | MB/s | CPU s | MB per CPU s | load (1 min) | peak RSS MB |",
+    );
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const r of results) {
       console.log(
-        `| ${r.checks} | ${r.mb.toFixed(1)} | ${r.rows} | ${r.seconds.toFixed(1)} | ${r.mbPerSecond.toFixed(2)} | ${r.peakRssMB} |`,
+        `| ${r.checks} | ${r.mb.toFixed(1)} | ${r.rows} | ${r.seconds.toFixed(1)} | ${r.mbPerSecond.toFixed(2)} | ${r.cpuSeconds.toFixed(1)} | ${r.mbPerCpuSecond.toFixed(2)} | ${r.load1.toFixed(2)} | ${r.peakRssMB} |`,
       );
     }
   }

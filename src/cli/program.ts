@@ -307,6 +307,10 @@ export function buildProgram(): Command {
     .option("--top <n>", "suspicious rows listed in the summary", "20")
     .option("--min-support <n>", "rows a trigger or flood needs at least (default: max(5, 0.1% of rows))")
     .option("--max-features <n>", "features kept in memory for the backdoor test (default 400000)")
+    .option(
+      "--workers <n>",
+      "worker threads for the per-row work (default: one per core for inputs of 8 MB and more; 0: none)",
+    )
     .option("--no-progress", "no progress bar (it is shown only on a terminal anyway)")
     .action(async (file: string, opts) => {
       const { scanDatasetCommand } = await import("./commands/scan-dataset/index.js");

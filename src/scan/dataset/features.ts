@@ -12,10 +12,11 @@ export const MAX_NGRAM = 3;
 /** Tokens per row that features are taken from (long documents: the first ones). */
 export const MAX_TOKENS = 2048;
 
-export type FeatureKind = "ngram" | "start" | "shape";
-
 const TOKEN = /[\p{L}\p{N}_]+(?:['’][\p{L}]+)*|[^\s\p{L}\p{N}_]/gu;
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
 
+/** Lower-cased word and punctuation tokens (at most `max`, from the first max × 32 characters). */
 export function tokenize(text: string, max = MAX_TOKENS): string[] {
   const out: string[] = [];
   TOKEN.lastIndex = 0;
@@ -37,6 +38,116 @@ function hashB(s: string): number {
   return h >>> 0;
 }
 
+/** `hashA` of the NUL token that separates a prompt from its answer in MinHash shingles. */
+export const SEPARATOR_HASH = hashA("\u0000");
+
+/** a–z, 0–9 and _: ASCII word characters once lower-cased (the token pattern's \p{L}\p{N}_). */
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/** ASCII white space as \s sees it: tab, line feed, vertical tab, form feed, return, space. */
+function isSpaceCode(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * The tokens of `tokenize`, without making a string of each: offsets into the lower-cased text
+ * and the two hashes of each token (`hashA`, `hashB`), in typed arrays reused from text to text.
+ * ASCII text (most datasets) is scanned by hand, character codes only; other text by the token
+ * pattern. Either way the tokens are those of `tokenize`, which the tests check.
+ */
+export class Tokens {
+  /** The lower-cased text the offsets point into. */
+  text = "";
+  n = 0;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  readonly ha: Int32Array;
+  readonly hb: Int32Array;
+
+  constructor(readonly max: number = MAX_TOKENS) {
+    this.start = new Int32Array(max);
+    this.end = new Int32Array(max);
+    this.ha = new Int32Array(max);
+    this.hb = new Int32Array(max);
+  }
+
+  token(i: number): string {
+    return this.text.slice(this.start[i], this.end[i]);
+  }
+
+  /** Tokens from..to (exclusive), as strings. */
+  words(from: number, to: number): string[] {
+    const out: string[] = [];
+    for (let i = Math.max(0, from); i < Math.min(to, this.n); i++) out.push(this.token(i));
+    return out;
+  }
+
+  scan(input: string): this {
+    const max = this.max;
+    const lower = input.length > max * 32 ? input.slice(0, max * 32).toLowerCase() : input.toLowerCase();
+    this.text = lower;
+    this.n = 0;
+    if (NON_ASCII.test(lower)) this.scanPattern(lower);
+    else this.scanAscii(lower);
+    return this;
+  }
+
+  private push(s: number, e: number): void {
+    const lower = this.text;
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    for (let i = s; i < e; i++) {
+      const c = lower.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+    }
+    const n = this.n++;
+    this.start[n] = s;
+    this.end[n] = e;
+    this.ha[n] = a;
+    this.hb[n] = b;
+  }
+
+  private scanAscii(lower: string): void {
+    const L = lower.length;
+    const max = this.max;
+    let i = 0;
+    while (i < L && this.n < max) {
+      const c = lower.charCodeAt(i);
+      if (isSpaceCode(c)) {
+        i++;
+        continue;
+      }
+      const s = i;
+      if (!isWordCode(c)) {
+        this.push(s, ++i);
+        continue;
+      }
+      while (i < L && isWordCode(lower.charCodeAt(i))) i++;
+      // (?:'\p{L}+)*: an apostrophe continues the word only when a letter follows it.
+      while (i + 1 < L && lower.charCodeAt(i) === 39) {
+        const d = lower.charCodeAt(i + 1);
+        if (d < 97 || d > 122) break;
+        i += 2;
+        while (i < L) {
+          const e = lower.charCodeAt(i);
+          if (e < 97 || e > 122) break;
+          i++;
+        }
+      }
+      this.push(s, i);
+    }
+  }
+
+  private scanPattern(lower: string): void {
+    TOKEN.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while (this.n < this.max && (m = TOKEN.exec(lower)) !== null) this.push(m.index, m.index + m[0].length);
+  }
+}
+
 function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -51,16 +162,30 @@ export function key53(a: number, b: number): number {
   return (a >>> 0) * 2097152 + ((b >>> 0) >>> 11);
 }
 
-export interface RowFeatures {
-  tokens: string[];
-  /** Unique feature keys of the row. */
-  keys: number[];
-  /** For keys[i]: the kind, the first token index and the token count (shape: -1, 0). */
-  kind: FeatureKind[];
-  start: number[];
-  length: number[];
-  /** Shape feature names, indexed by `-start - 1` for kind "shape". */
-  shapes: string[];
+/**
+ * A row's features, in typed arrays reused from row to row: valid until the featurizer's next
+ * `extract` (copy what must outlive it). Workers send the keys and tags as they are.
+ */
+export class RowFeatures {
+  /** The row's tokens (reused, like the rest). */
+  tokens: Tokens = new Tokens();
+  /** Number of features; the arrays are longer. */
+  n = 0;
+  /** Unique feature keys of the row, in first-seen order. */
+  readonly keys: Float64Array;
+  /** The table tag of keys[i]: 1–3 for n-grams (n), 4 for sentence starts, 5 for shapes. */
+  readonly tags: Uint8Array;
+  /** For keys[i]: the first token index (shape: -1 - its index in `shapes`) and the token count. */
+  readonly start: Int32Array;
+  readonly length: Uint8Array;
+  shapes: string[] = [];
+
+  constructor(capacity: number) {
+    this.keys = new Float64Array(capacity);
+    this.tags = new Uint8Array(capacity);
+    this.start = new Int32Array(capacity);
+    this.length = new Uint8Array(capacity);
+  }
 }
 
 /**
@@ -104,61 +229,149 @@ class RowKeySet {
   }
 }
 
+const MAX_FEATURES_PER_ROW = MAX_TOKENS * MAX_NGRAM + 2 + 3;
+
 /** Reusable extractor (it keeps scratch arrays between rows). */
 export class Featurizer {
-  private readonly seen = new RowKeySet(MAX_TOKENS * MAX_NGRAM + 16);
-  private ha: number[] = [];
-  private hb: number[] = [];
+  private readonly seen = new RowKeySet(MAX_FEATURES_PER_ROW + 16);
+  private readonly out = new RowFeatures(MAX_FEATURES_PER_ROW);
 
-  extract(text: string): RowFeatures {
-    const tokens = tokenize(text);
-    const seen = this.seen;
+  private push(key: number, tag: number, start: number, length: number): void {
+    if (!this.seen.add(key)) return;
+    const out = this.out;
+    const n = out.n++;
+    out.keys[n] = key;
+    out.tags[n] = tag;
+    out.start[n] = start;
+    out.length[n] = length;
+  }
+
+  private readonly unigramSeen = new RowKeySet(MAX_TOKENS + 16);
+  private readonly look = new KeyLookup();
+
+  private found(key: number, tag: number, start: number, length: number): void {
+    const l = this.look;
+    for (let j = 0; j < l.nFound; j++) if (l.found[j] === key) return;
+    const n = l.nFound++;
+    l.found[n] = key;
+    l.foundTags[n] = tag;
+    l.foundStart[n] = start;
+    l.foundLength[n] = length;
+  }
+
+  /**
+   * The row's distinct unigram keys and the wanted features it holds (`shapes`: look at the
+   * surface-form features too, which cost a few regular expressions). Reused by the next call.
+   */
+  lookup(text: string, wanted: KeySet, shapes: boolean): KeyLookup {
+    const l = this.look;
+    const tokens = l.tokens.scan(text);
+    const seen = this.unigramSeen;
     seen.clear();
-    const ha = this.ha;
-    const hb = this.hb;
-    for (let i = 0; i < tokens.length; i++) {
-      ha[i] = hashA(tokens[i] as string);
-      hb[i] = hashB(tokens[i] as string);
-    }
-    const out: RowFeatures = { tokens, keys: [], kind: [], start: [], length: [], shapes: [] };
-    const push = (key: number, kind: FeatureKind, start: number, length: number) => {
-      if (!seen.add(key)) return;
-      out.keys.push(key);
-      out.kind.push(kind);
-      out.start.push(start);
-      out.length.push(length);
-    };
-    for (let i = 0; i < tokens.length; i++) {
+    l.nUnigrams = 0;
+    l.nFound = 0;
+    l.shapes = [];
+    const ha = tokens.ha;
+    const hb = tokens.hb;
+    const T = tokens.n;
+    for (let i = 0; i < T; i++) {
       let a = 0x3c6ef372;
       let b = 0x6a09e667;
-      for (let n = 1; n <= MAX_NGRAM && i + n <= tokens.length; n++) {
+      for (let n = 1; n <= MAX_NGRAM && i + n <= T; n++) {
         a = Math.imul(a ^ (ha[i + n - 1] as number), 0x01000193);
         b = Math.imul(b ^ (hb[i + n - 1] as number), 0x27d4eb2f);
-        push(key53(fmix(a ^ n), fmix(b + n)), "ngram", i, n);
+        const key = key53(fmix(a ^ n), fmix(b + n));
+        if (n === 1 && seen.add(key)) l.unigrams[l.nUnigrams++] = key;
+        if (wanted.has(key)) this.found(key, n, i, n);
       }
     }
-    // Sentence start: the first one and two tokens, as their own features.
-    for (let n = 1; n <= 2 && n <= tokens.length; n++) {
+    for (let n = 1; n <= 2 && n <= T; n++) {
       let a = 0x243f6a88;
       let b = 0x13198a2e;
       for (let j = 0; j < n; j++) {
         a = Math.imul(a ^ (ha[j] as number), 0x01000193);
         b = Math.imul(b ^ (hb[j] as number), 0x27d4eb2f);
       }
-      push(key53(fmix(a ^ (n + 7)), fmix(b + n + 7)), "start", 0, n);
+      const key = key53(fmix(a ^ (n + 7)), fmix(b + n + 7));
+      if (wanted.has(key)) this.found(key, TAG_START, 0, n);
+    }
+    if (shapes) {
+      for (const shape of shapeFeatures(text)) {
+        l.shapes.push(shape);
+        const key = key53(hashA(shape), hashB(shape) ^ 0x5a5a5a5a);
+        if (wanted.has(key)) this.found(key, TAG_SHAPE, -l.shapes.length, 0);
+      }
+    }
+    return l;
+  }
+
+  /** The row's features; the result is reused by the next call. */
+  extract(text: string): RowFeatures {
+    const out = this.out;
+    const tokens = out.tokens.scan(text);
+    this.seen.clear();
+    out.n = 0;
+    out.shapes = [];
+    const ha = tokens.ha;
+    const hb = tokens.hb;
+    const T = tokens.n;
+    for (let i = 0; i < T; i++) {
+      let a = 0x3c6ef372;
+      let b = 0x6a09e667;
+      for (let n = 1; n <= MAX_NGRAM && i + n <= T; n++) {
+        a = Math.imul(a ^ (ha[i + n - 1] as number), 0x01000193);
+        b = Math.imul(b ^ (hb[i + n - 1] as number), 0x27d4eb2f);
+        this.push(key53(fmix(a ^ n), fmix(b + n)), n, i, n);
+      }
+    }
+    // Sentence start: the first one and two tokens, as their own features.
+    for (let n = 1; n <= 2 && n <= T; n++) {
+      let a = 0x243f6a88;
+      let b = 0x13198a2e;
+      for (let j = 0; j < n; j++) {
+        a = Math.imul(a ^ (ha[j] as number), 0x01000193);
+        b = Math.imul(b ^ (hb[j] as number), 0x27d4eb2f);
+      }
+      this.push(key53(fmix(a ^ (n + 7)), fmix(b + n + 7)), TAG_START, 0, n);
     }
     for (const shape of shapeFeatures(text)) {
       out.shapes.push(shape);
-      push(key53(hashA(shape), hashB(shape) ^ 0x5a5a5a5a), "shape", -out.shapes.length, 0);
+      this.push(key53(hashA(shape), hashB(shape) ^ 0x5a5a5a5a), TAG_SHAPE, -out.shapes.length, 0);
     }
     return out;
   }
 }
 
-/** The table tag of features[i]: 1–3 for n-grams (n), 4 for sentence starts, 5 for shapes. */
-export function featureTag(f: RowFeatures, i: number): number {
-  const kind = f.kind[i];
-  return kind === "ngram" ? (f.length[i] as number) : kind === "start" ? 4 : 5;
+/**
+ * What the passes after the first need of a row: its distinct unigram keys, in order of first
+ * occurrence, and the first occurrence of each feature it holds among a few wanted ones. The
+ * keys are those of `extract` (same arithmetic, same order), without storing every n-gram.
+ */
+export class KeyLookup {
+  tokens: Tokens = new Tokens();
+  shapes: string[] = [];
+  nUnigrams = 0;
+  readonly unigrams = new Float64Array(MAX_TOKENS);
+  /** Wanted features found: key, table tag, first token and token count (as in RowFeatures). */
+  nFound = 0;
+  found: number[] = [];
+  foundTags: number[] = [];
+  foundStart: number[] = [];
+  foundLength: number[] = [];
+
+  /** The readable name of found feature `i`. */
+  name(i: number): string {
+    const tag = this.foundTags[i] as number;
+    const start = this.foundStart[i] as number;
+    if (tag === TAG_SHAPE) return this.shapes[-start - 1] as string;
+    const words = this.tokens.words(start, start + (this.foundLength[i] as number)).join(" ");
+    return tag === TAG_START ? `^ ${words}` : words;
+  }
+}
+
+/** Keys wanted by `Featurizer.lookup`: `has(key)`. */
+export interface KeySet {
+  has(key: number): boolean;
 }
 
 export const TAG_UNIGRAM = 1;
@@ -174,11 +387,11 @@ export function unigramKey(token: string): number {
 
 /** The readable name of features[i]. */
 export function featureName(f: RowFeatures, i: number): string {
-  const kind = f.kind[i];
+  const tag = f.tags[i] as number;
   const start = f.start[i] as number;
-  if (kind === "shape") return f.shapes[-start - 1] as string;
-  const words = f.tokens.slice(start, start + (f.length[i] as number)).join(" ");
-  return kind === "start" ? `^ ${words}` : words;
+  if (tag === TAG_SHAPE) return f.shapes[-start - 1] as string;
+  const words = f.tokens.words(start, start + (f.length[i] as number)).join(" ");
+  return tag === TAG_START ? `^ ${words}` : words;
 }
 
 /** Surface form: first letter's case, spacing before punctuation, closing character. */

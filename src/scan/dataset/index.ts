@@ -1,75 +1,72 @@
 /**
- * The dataset scanner (issue 6, "Dataset scanner"; docs/scanning-datasets.md). Up to four
- * streaming passes over the input, none of which keeps rows:
+ * The dataset scanner (issue 6, "Dataset scanner"; docs/scanning-datasets.md). At most three
+ * streaming reads of the input, none of which keeps rows:
  *
  * 1. statistics: per-feature, per-label row counts (bounded table), LSH bucket sizes of MinHash
- *    signatures, length moments and script counts per label, answer-kind counts;
- * 2. and 3. trigger independence (only when pass 1 found candidate triggers): the candidates'
- *    rows are taken out of a naive-Bayes content model, then every row is read by it without
- *    the candidates' words (triggers.ts);
- * 4. per-row checks, reported in input order: backdoor triggers, near-duplicate floods, length /
+ *    signatures, length moments and script counts per label, answer-kind counts; the content
+ *    checks (detection engine) run here too and their results wait for pass 3 (bounded);
+ * 2. trigger independence (only when pass 1 found candidate triggers): one read collects each
+ *    labelled row's words and candidates and takes the candidates' rows out of a naive-Bayes
+ *    content model; then every row is judged by it without the candidates' words, from a record
+ *    of that read kept in bounded memory (or from a second read when it does not fit);
+ * 3. per-row checks, reported in input order: backdoor triggers, near-duplicate floods, length /
  *    language / answer-pattern outliers, and the detection engine's PII, secrets, injection and
  *    hidden-character findings.
  *
- * Memory is bounded by the feature table (`maxFeatures`), the bucket counters and the top-rows
- * list, whatever the input size.
+ * The per-row work runs in batches on worker threads (work.ts, pool.ts) or on this thread; this
+ * module keeps what must follow the input order. Memory is bounded by the feature table
+ * (`maxFeatures`), the bucket counters, the two budgets above, the batches in flight and the
+ * top-rows list, whatever the input size.
  */
-import { createEngine, type Engine, type Finding } from "../../detect/index.js";
-import { Featurizer, featureName, featureTag, tokenize, type RowFeatures } from "./features.js";
-import { bandKeys, MIN_DUPLICATE_TOKENS, withLabel } from "./minhash.js";
-import { AFFIRMATION, REFUSAL, toSample, type Sample } from "./record.js";
-import { dominantScript, isAscii } from "./script.js";
+import { availableParallelism } from "node:os";
+import { createEngine, type Engine } from "../../detect/index.js";
+import { TAG_SHAPE } from "./features.js";
+import { withLabel } from "./minhash.js";
+import { WORKER_URL, workerAvailable, WorkerPool } from "./pool.js";
 import { detectFormat, readRows, totalBytes, type InputFormat, type RawRow } from "./source.js";
 import { Moments } from "./stats.js";
 import { FeatureTable, KeyCounter } from "./table.js";
 import {
   acceptTriggers,
-  ContentModel,
+  candidatesByKey,
+  ContentCounts,
   DEFAULT_TRIGGER_OPTIONS,
   IndependenceTally,
+  type CandidateHit,
+  nameCandidates,
   selectCandidates,
   type Trigger,
 } from "./triggers.js";
+import {
+  answerBucket,
+  CHECK_IDS,
+  CHECKS,
+  ENGINE_DETECTORS,
+  formatP,
+  hasContentChecks,
+  RowWork,
+  stringAt,
+  type CheckGroup,
+  type CheckId,
+  type CheckResult,
+  type CollectResult,
+  type ContentResult,
+  type FrozenLabels,
+  type PassContext,
+  type PassResult,
+  type RowSettings,
+} from "./work.js";
 
 export { SourceError, INPUT_FORMATS, type InputFormat } from "./source.js";
 export { CsvParser } from "./csv.js";
 export { splitLines } from "./lines.js";
 export { toSample, answerKind } from "./record.js";
 
-/** Checks a user can select; each row result names the check that fired. */
-export const CHECKS = [
-  "backdoor",
-  "duplicates",
-  "outliers",
-  "pii",
-  "secrets",
-  "injection",
-  "hidden_text",
-] as const;
-export type CheckGroup = (typeof CHECKS)[number];
-
-/** The names that appear in row results and in the summary counts. */
-export const CHECK_IDS = [
-  "backdoor_trigger",
-  "near_duplicate_flood",
-  "length_outlier",
-  "language_outlier",
-  "answer_pattern_outlier",
-  "pii",
-  "secret",
-  "prompt_injection",
-  "hidden_text",
-] as const;
-export type CheckId = (typeof CHECK_IDS)[number];
+export { CHECKS, CHECK_IDS, type CheckGroup, type CheckId, type CheckResult } from "./work.js";
+export { ScanWorkerError } from "./pool.js";
 
 /** A row is flagged when one of its checks scores at least this. */
 export const FLAG_SCORE = 0.5;
-
-export interface CheckResult {
-  check: CheckId;
-  score: number;
-  reason: string;
-}
 
 export interface RowResult {
   line: number;
@@ -128,10 +125,39 @@ export interface DatasetScanOptions {
   maxLabels?: number;
   /** Rows listed in summary.top. */
   top?: number;
-  /** For tests: an engine to reuse. */
+  /**
+   * Worker threads for the per-row work (default: the number of cores, for inputs of at least
+   * 8 MB; smaller ones, and scans with only the outlier and hidden-text checks, run on the calling
+   * thread, where starting threads and handing them rows would cost more than they save). 0:
+   * everything on the calling thread. The findings are the same either way.
+   */
+  workers?: number;
+  /** For tests: an engine to reuse (the scan then runs on the calling thread). */
   engine?: Engine;
+  /** For tests: the worker module to start. */
+  workerUrl?: URL;
+  /** Memory for the content checks' results kept from pass 1 to pass 3 (default 64 MB). For tests. */
+  contentBytes?: number;
+  /**
+   * Memory for what pass 2 keeps of each row between its two halves (default 128 MB): a dataset
+   * whose rows need more is read once more instead. For tests.
+   */
+  recordBytes?: number;
   onProgress?: (pass: number, passes: number, bytes: number, total: number) => void;
 }
+
+/** Inputs below this size are scanned on the calling thread unless `workers` is given. */
+export const PARALLEL_MIN_BYTES = 8 * 1024 * 1024;
+const RECORD_BYTES = 128 * 1024 * 1024;
+/**
+ * The content checks run with pass 1 (on the threads that would otherwise wait for the main
+ * thread's counting) and their results wait for pass 3, up to this much; beyond it, they run
+ * again in pass 3.
+ */
+const CONTENT_BYTES = 64 * 1024 * 1024;
+/** Rows per batch, and text per batch (whichever comes first). */
+const BATCH_ROWS = 512;
+const BATCH_CHARS = 512 * 1024;
 
 interface LabelIndex {
   names: string[];
@@ -145,9 +171,7 @@ function labelOf(labels: LabelIndex, name: string | undefined, cap: number): num
   if (known !== undefined) return known;
   // Answer openings are many: hashed into a fixed set of buckets, named by their first member.
   if (name.startsWith("starts:")) {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-    const bucket = `answer-bucket-${(h >>> 0) % 16}`;
+    const bucket = answerBucket(name);
     const b = labels.index.get(bucket);
     if (b !== undefined) return b;
     if (labels.names.length < cap - 1) {
@@ -173,56 +197,8 @@ function otherLabel(labels: LabelIndex): number {
   return labels.other;
 }
 
-const SEVERITY_RANK = { info: 0, low: 1, medium: 2, high: 3, critical: 4 } as const;
-
-/** Engine findings → row checks. Thresholds favour precision: a dataset has many rows. */
-function contentChecks(findings: readonly Finding[], groups: ReadonlySet<CheckGroup>): CheckResult[] {
-  const best = new Map<CheckId, CheckResult>();
-  const keep = (check: CheckId, f: Finding, reason: string) => {
-    const prev = best.get(check);
-    if (!prev || prev.score < f.score) best.set(check, { check, score: round(f.score), reason });
-  };
-  const keepBelow = (check: CheckId, f: Finding, reason: string) => {
-    if (!best.has(check)) best.set(check, { check, score: round(Math.min(f.score, 1) * 0.45), reason });
-  };
-  for (const f of findings) {
-    const rank = SEVERITY_RANK[f.severity];
-    const where = f.span ? ` at ${f.span[0]}–${f.span[1]}` : "";
-    if (f.category === "pii" && groups.has("pii") && rank >= 2) {
-      keep("pii", f, `${f.kind.replace(/_/g, " ")}${where} (${f.evidence ?? "masked"})`);
-    } else if (f.category === "secret" && groups.has("secrets") && rank >= 1) {
-      keep("secret", f, `${f.kind.replace(/_/g, " ")}${where} (${f.evidence ?? "masked"})`);
-    } else if ((f.category === "prompt_injection" || f.category === "jailbreak") && groups.has("injection")) {
-      // Only pattern rules flag a row. The learned classifier alone misreads ordinary prose from
-      // other domains (on movie reviews it fires on several percent of the rows), and a dataset
-      // has many rows: its verdict is kept as a note below the flag score, or corroborates a rule.
-      const classifier = f.rule === "classifier" || f.kind === "classifier";
-      if (!classifier && rank >= 2) {
-        keep("prompt_injection", f, `instructions aimed at a model${where}: ${f.reason ?? f.kind}`);
-      } else if (classifier && rank >= 3) {
-        keepBelow(
-          "prompt_injection",
-          f,
-          `the injection classifier alone scores ${f.score.toFixed(2)}${where} (no pattern matched; not flagged)`,
-        );
-      }
-    } else if (
-      (f.category === "hidden_text" || f.category === "obfuscation") &&
-      groups.has("hidden_text") &&
-      rank >= 1
-    ) {
-      keep("hidden_text", f, `${f.kind.replace(/_/g, " ")}${where}${f.reason ? `: ${f.reason}` : ""}`);
-    }
-  }
-  return [...best.values()];
-}
-
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
-}
-
-function formatP(logP: number): number {
-  return logP < -700 ? 0 : Number(Math.exp(logP).toPrecision(3));
 }
 
 interface Pass1 {
@@ -244,7 +220,90 @@ interface Pass1 {
   hasAnswers: boolean;
 }
 
-const LENGTH_Z = 5;
+/** Runs batches of rows for the current pass: on worker threads, or on this one. */
+interface Executor {
+  /** Batches in flight at most. */
+  readonly depth: number;
+  setContext(context: PassContext): void;
+  run(rows: RawRow[]): Promise<PassResult>;
+  /** Pass 2's second half on a kept record. */
+  judge(record: CollectResult): Promise<PassResult>;
+  close(): Promise<void>;
+}
+
+function inlineExecutor(makeEngine: () => Engine): Executor {
+  const work = new RowWork(makeEngine);
+  return {
+    depth: 1,
+    setContext: (context) => work.setContext(context),
+    run: (rows) => Promise.resolve(work.run(rows)),
+    judge: (record) => Promise.resolve(work.judge(record)),
+    close: () => Promise.resolve(),
+  };
+}
+
+function poolExecutor(pool: WorkerPool): Executor {
+  return {
+    // Two batches per thread: one worked on, one waiting, so no thread idles between batches.
+    depth: pool.size * 2,
+    setContext: (context) => pool.setContext(context),
+    run: (rows) => pool.run(rows),
+    judge: (record) => pool.judge(record),
+    close: () => pool.close(),
+  };
+}
+
+async function* batchesOf(rows: AsyncIterable<RawRow>): AsyncGenerator<RawRow[]> {
+  let batch: RawRow[] = [];
+  let chars = 0;
+  for await (const row of rows) {
+    batch.push(row);
+    chars += row.json?.length ?? row.text?.length ?? 64;
+    if (batch.length >= BATCH_ROWS || chars >= BATCH_CHARS) {
+      yield batch;
+      batch = [];
+      chars = 0;
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * The batches' results in input order, with at most `depth` batches in flight (memory stays
+ * bounded however far the reader could run ahead).
+ */
+async function* inOrder<T>(
+  depth: number,
+  batches: AsyncIterable<T> | Iterable<T>,
+  run: (batch: T) => Promise<PassResult>,
+): AsyncGenerator<[T, PassResult]> {
+  const queue: Array<[T, Promise<PassResult>]> = [];
+  for await (const batch of batches) {
+    const result = run(batch);
+    // Awaited in turn below; a failure of a later batch must not surface as unhandled first.
+    result.catch(() => undefined);
+    queue.push([batch, result]);
+    if (queue.length > depth) {
+      const [done, pending] = queue.shift() as [T, Promise<PassResult>];
+      yield [done, await pending];
+    }
+  }
+  while (queue.length > 0) {
+    const [done, pending] = queue.shift() as [T, Promise<PassResult>];
+    yield [done, await pending];
+  }
+}
+
+/** The size of a kept record, roughly (its arrays, and a guess for each hit). */
+function recordSize(record: CollectResult): number {
+  return (
+    record.y.byteLength +
+    record.holds.byteLength +
+    record.wordCount.byteLength +
+    record.words.byteLength +
+    record.hits.reduce((n, h) => n + 64 + 2 * ((h.right?.length ?? 0) + (h.left?.length ?? 0)), 0)
+  );
+}
 
 export async function scanDataset(
   options: DatasetScanOptions,
@@ -254,6 +313,34 @@ export async function scanDataset(
   const format = options.format ?? (await detectFormat(options.path));
   const groups = new Set<CheckGroup>(options.checks ?? CHECKS);
   const total = await totalBytes(options.path, format);
+  // The outlier and hidden-character checks alone cost less per row than handing it to a thread.
+  const heavy = [...groups].some((g) => g !== "outliers" && g !== "hidden_text");
+  const workers =
+    options.workers ?? (total >= PARALLEL_MIN_BYTES && heavy ? Math.max(1, availableParallelism()) : 0);
+  const workerUrl = options.workerUrl ?? WORKER_URL;
+  const executor =
+    workers > 0 && !options.engine && workerAvailable(workerUrl)
+      ? poolExecutor(new WorkerPool(workers, workerUrl))
+      : inlineExecutor(() => options.engine ?? createEngine({ detectors: [...ENGINE_DETECTORS] }));
+  try {
+    return await scan(options, onRow, { started, format, groups, total, executor });
+  } finally {
+    await executor.close();
+  }
+}
+
+async function scan(
+  options: DatasetScanOptions,
+  onRow: (row: RowResult) => void | Promise<void>,
+  setup: {
+    started: number;
+    format: InputFormat;
+    groups: Set<CheckGroup>;
+    total: number;
+    executor: Executor;
+  },
+): Promise<DatasetSummary> {
+  const { started, format, groups, total, executor } = setup;
   const maxLabels = options.maxLabels ?? 32;
   const columns = [
     options.field,
@@ -273,13 +360,16 @@ export async function scanDataset(
   ]
     .filter((c): c is string => typeof c === "string")
     .map((c) => c.split(".")[0] as string);
-  const read = () => readRows(options.path, format, { columns });
+  // JSONL lines are parsed by whoever works on the row (a worker thread, in parallel).
+  const read = () =>
+    inOrder(executor.depth, batchesOf(readRows(options.path, format, { columns, parse: false })), (rows) =>
+      executor.run(rows),
+    );
   const notes: string[] = [];
-  const featurizer = new Featurizer();
-  const sampleOf = (raw: RawRow): Sample | { error: string } => {
-    if (raw.error !== undefined) return { error: raw.error };
-    if (raw.text !== undefined) return { text: raw.text, input: raw.text };
-    return toSample(raw.value, { field: options.field, labelField: options.labelField });
+  const settings: RowSettings = {
+    groups: [...groups],
+    ...(options.field !== undefined ? { field: options.field } : {}),
+    ...(options.labelField !== undefined ? { labelField: options.labelField } : {}),
   };
   const wantsBackdoor = groups.has("backdoor");
   const wantsDup = groups.has("duplicates");
@@ -294,8 +384,9 @@ export async function scanDataset(
     table: new FeatureTable(maxLabels, options.maxFeatures ?? 400_000),
     labels: { names: [], index: new Map(), other: -1 },
     labelRows: new Array<number>(maxLabels).fill(0),
-    buckets: new KeyCounter(1_000_000),
-    labelBuckets: new KeyCounter(1_000_000),
+    // Ten band keys per row, rows of a few hundred bytes: about one key per 16 input bytes.
+    buckets: new KeyCounter(1_000_000, wantsDup ? total / 16 : 0),
+    labelBuckets: new KeyCounter(1_000_000, wantsDup ? total / 16 : 0),
     lengths: Array.from({ length: maxLabels + 1 }, () => new Moments()),
     answerLengths: new Moments(),
     scripts: new Map(),
@@ -308,54 +399,64 @@ export async function scanDataset(
     bytes: 0,
     hasAnswers: false,
   };
+  // The content checks ride along with pass 1 when there is one; their results are kept for
+  // pass 3 while they fit in `contentBytes`.
+  const contentWanted = hasContentChecks(settings.groups);
+  let early: ContentResult[] | undefined = statsWanted && contentWanted ? [] : undefined;
+  let earlyBytes = 0;
+  const contentBudget = options.contentBytes ?? CONTENT_BYTES;
   if (statsWanted) {
-    for await (const raw of read()) {
-      p1.rows++;
-      p1.bytes += raw.bytes;
-      if ((p1.rows & 1023) === 0) progress(1, p1.bytes);
-      const sample = sampleOf(raw);
-      if ("error" in sample) {
-        p1.unreadable++;
-        continue;
+    executor.setContext({ pass: "stats", settings, content: contentWanted });
+    for await (const [batch, result] of read()) {
+      if (result.pass !== "stats") throw new Error("unexpected result");
+      if (early && result.content) {
+        for (const [, checks] of result.content.checks) {
+          for (const c of checks) earlyBytes += 100 + 2 * c.reason.length;
+        }
+        if (earlyBytes <= contentBudget) early.push(result.content);
+        else early = undefined;
       }
-      const y = labelOf(p1.labels, sample.label, maxLabels);
-      let features: RowFeatures | undefined;
-      if (y >= 0) {
-        p1.labelRows[y]!++;
-        if (wantsBackdoor) {
-          features = featurizer.extract(sample.input);
-          const f = features;
-          const nameOf = (i: number) => featureName(f, i);
-          for (let i = 0; i < f.keys.length; i++) {
-            p1.table.add(f.keys[i] as number, y, featureTag(f, i), nameOf, i);
+      let keyAt = 0;
+      let bandAt = 0;
+      for (let r = 0; r < batch.length; r++) {
+        p1.rows++;
+        p1.bytes += (batch[r] as RawRow).bytes;
+        if ((p1.rows & 1023) === 0) progress(1, p1.bytes);
+        if (result.ok[r] === 0) {
+          p1.unreadable++;
+          continue;
+        }
+        const y = labelOf(p1.labels, stringAt(result.labels, r), maxLabels);
+        const features = result.featureCount[r] as number;
+        if (y >= 0) {
+          p1.labelRows[y]!++;
+          for (let i = keyAt; i < keyAt + features; i++) {
+            p1.table.add(result.keys[i] as number, y, result.tags[i] as number);
           }
         }
-      }
-      if (wantsDup) {
-        const tokens = features?.tokens ?? tokenize(sample.input);
-        for (const k of bandKeys(
-          sample.answer ? [...tokens, "\u0000", ...tokenize(sample.answer, 512)] : tokens,
-        )) {
+        keyAt += features;
+        const bands = result.bandCount[r] as number;
+        for (let i = bandAt; i < bandAt + bands; i++) {
+          const k = result.bands[i] as number;
           p1.buckets.add(k);
           if (y >= 0) p1.labelBuckets.add(withLabel(k, y));
         }
-      }
-      if (wantsOutliers) {
-        const body = sample.answer ?? sample.input;
-        if (sample.answer !== undefined) {
-          p1.hasAnswers = true;
-          p1.answers++;
-          p1.answerLengths.add(Math.log1p(sample.answer.length));
-          const head = sample.answer.slice(0, 400).trim();
-          if (REFUSAL.test(head)) p1.refusals++;
-          else if (AFFIRMATION.test(head)) p1.affirmations++;
-        } else {
-          p1.lengths[y >= 0 ? y : maxLabels]!.add(Math.log1p(body.length));
-        }
-        const script = dominantScript(body);
-        if (script) {
-          p1.scripts.set(script, (p1.scripts.get(script) ?? 0) + 1);
-          p1.scriptRows++;
+        bandAt += bands;
+        if (wantsOutliers) {
+          if (result.hasAnswer[r] === 1) {
+            p1.hasAnswers = true;
+            p1.answers++;
+            p1.answerLengths.add(result.logLength[r] as number);
+            if (result.pattern[r] === 1) p1.refusals++;
+            else if (result.pattern[r] === 2) p1.affirmations++;
+          } else {
+            p1.lengths[y >= 0 ? y : maxLabels]!.add(result.logLength[r] as number);
+          }
+          const script = stringAt(result.scripts, r);
+          if (script) {
+            p1.scripts.set(script, (p1.scripts.get(script) ?? 0) + 1);
+            p1.scriptRows++;
+          }
         }
       }
     }
@@ -371,6 +472,11 @@ export async function scanDataset(
     minSupport,
     ...(options.fdr ? { fdr: options.fdr } : {}),
   };
+  const frozen: FrozenLabels = {
+    names: p1.labels.names,
+    index: [...p1.labels.index],
+    other: p1.labels.other,
+  };
 
   // ---- between passes: candidate triggers -------------------------------------------------
   let triggers: Trigger[] = [];
@@ -385,29 +491,84 @@ export async function scanDataset(
     } else {
       const selected = selectCandidates(p1.table, labelRows, triggerOptions);
       tests = selected.tests;
-      if (selected.candidates.length > 0) {
+      const candidates = selected.candidates;
+      if (candidates.length > 0) {
         // ---- pass 2: content independence of the candidates --------------------------------
-        const model = new ContentModel(p1.table, labelRows, selected.candidates);
-        const tally = new IndependenceTally(selected.candidates, p1.table, labelCount);
-        // Pass 2a takes the candidates' rows out of the content model, pass 2b judges every row.
-        for (const step of ["remove", "judge"] as const) {
-          let bytes = 0;
-          let n = 0;
-          for await (const raw of read()) {
-            bytes += raw.bytes;
-            if ((++n & 1023) === 0) progress(step === "remove" ? 2 : 3, bytes);
-            const sample = sampleOf(raw);
-            if ("error" in sample) continue;
-            const y = labelOf(p1.labels, sample.label, maxLabels);
-            if (y < 0) continue;
-            const f = featurizer.extract(sample.input);
-            const holds = model.holdsCandidate(f, y);
-            if (step === "remove") {
-              if (holds) model.remove(f, y);
-            } else tally.add(f, y, model.readsAsOther(f, y, !holds), model.fullReading(f, y));
+        // First half: each labelled row's words and candidates (which names the candidates);
+        // the rows holding a candidate of their own label are taken out of the content model.
+        // Second half: every row is judged by the model. What the second half needs of each
+        // row is kept from the first while it fits in `recordBytes`; otherwise the input is
+        // read again.
+        const counts = new ContentCounts(p1.table, labelRows);
+        const collect = {
+          settings,
+          labels: frozen,
+          candidates: candidatesByKey(candidates),
+          shapes: candidates.some((c) => c.tag === TAG_SHAPE),
+          words: counts.words,
+        };
+        const names = new Map<number, string>();
+        const budget = options.recordBytes ?? RECORD_BYTES;
+        let kept: Array<{ record: CollectResult; bytes: number }> | undefined = [];
+        let keptBytes = 0;
+        executor.setContext({ pass: "collect", ...collect });
+        let bytes = 0;
+        let n = 0;
+        for await (const [batch, result] of read()) {
+          if (result.pass !== "collect") throw new Error("unexpected result");
+          let batchBytes = 0;
+          for (const row of batch) {
+            batchBytes += row.bytes;
+            if ((++n & 1023) === 0) progress(2, bytes + batchBytes);
           }
-          progress(step === "remove" ? 2 : 3, bytes);
+          bytes += batchBytes;
+          let at = 0;
+          for (let r = 0; r < batch.length; r++) {
+            const words = result.wordCount[r] as number;
+            if (result.holds[r] === 1) counts.remove(result.words, at, words, result.y[r] as number);
+            at += words;
+          }
+          for (const [key, name] of result.names) if (!names.has(key)) names.set(key, name);
+          if (kept) {
+            result.names = [];
+            keptBytes += recordSize(result);
+            if (keptBytes <= budget) kept.push({ record: result, bytes: batchBytes });
+            else kept = undefined;
+          }
         }
+        progress(2, bytes);
+        nameCandidates(candidates, names);
+        const tally = new IndependenceTally(candidates, labelCount);
+        executor.setContext({
+          pass: "judge",
+          ...collect,
+          candidates: candidatesByKey(candidates),
+          model: counts.freeze(candidates),
+        });
+        const judged = kept ? inOrder(executor.depth, kept, (k) => executor.judge(k.record)) : read();
+        bytes = 0;
+        n = 0;
+        for await (const [input, result] of judged) {
+          if (result.pass !== "judge") throw new Error("unexpected result");
+          const record = "record" in input ? input.record : result.record;
+          if (!record) throw new Error("unexpected result");
+          bytes += "record" in input ? input.bytes : input.reduce((b, row) => b + row.bytes, 0);
+          const rows = record.y.length;
+          let h = 0;
+          for (let r = 0; r < rows; r++) {
+            if ((++n & 1023) === 0) progress(3, bytes);
+            const y = record.y[r] as number;
+            if (y < 0) continue;
+            const hits: CandidateHit[] = [];
+            for (; h < record.hits.length && (record.hits[h] as { index: number }).index === r; h++) {
+              const hit = record.hits[h] as CollectResult["hits"][number];
+              hits.push({ ...hit, aloneOther: result.alone[h] === 1 });
+            }
+            const reading = result.readings[r] as number;
+            tally.add(y, (reading & 1) !== 0, (reading & 2) !== 0, hits);
+          }
+        }
+        progress(3, bytes);
         triggers = acceptTriggers(tally, triggerOptions);
       }
     }
@@ -417,28 +578,40 @@ export async function scanDataset(
       );
     }
   }
-  const triggerByKey = new Map<number, Trigger[]>();
-  for (const t of triggers) {
-    for (const k of t.keys) {
-      const list = triggerByKey.get(k);
-      if (list) list.push(t);
-      else triggerByKey.set(k, [t]);
-    }
-  }
 
   // ---- pass 3: per-row checks, in order ---------------------------------------------------
-  const contentGroups = (["pii", "secrets", "injection", "hidden_text"] as const).filter((g) =>
-    groups.has(g),
-  );
-  const engine =
-    contentGroups.length > 0
-      ? (options.engine ?? createEngine({ detectors: ["unicode", "injection", "pii", "secrets"] }))
-      : undefined;
-  const engineDetectors = [
-    ...(groups.has("injection") ? ["injection"] : []),
-    ...(groups.has("pii") ? ["pii"] : []),
-    ...(groups.has("secrets") ? ["secrets"] : []),
-  ];
+  // Only the LSH buckets large enough to flag a row travel to the workers.
+  const buckets: Array<[number, number]> = [];
+  const labelBuckets: Array<[number, number]> = [];
+  if (wantsDup) {
+    for (const [key, count] of p1.buckets.atLeast(floodMin)) {
+      buckets.push([key, count]);
+      for (let y = 0; y < labelCount; y++) {
+        const same = p1.labelBuckets.get(withLabel(key, y));
+        if (same > 0) labelBuckets.push([withLabel(key, y), same]);
+      }
+    }
+  }
+  const spread = (m: Moments) => ({ n: m.n, mean: m.mean, sd: m.sd });
+  executor.setContext({
+    pass: "rows",
+    settings,
+    contentDone: early !== undefined,
+    ...(statsWanted ? { labels: frozen } : {}),
+    maxLabels,
+    triggers,
+    tests,
+    fdr: triggerOptions.fdr,
+    floodMin,
+    buckets,
+    labelBuckets,
+    lengths: p1.lengths.map(spread),
+    answerLengths: spread(p1.answerLengths),
+    scripts: [...p1.scripts],
+    scriptRows: p1.scriptRows,
+    refusalRate: p1.answers > 0 ? p1.refusals / p1.answers : 0,
+    affirmationRate: p1.answers > 0 ? p1.affirmations / p1.answers : 0,
+  });
   const counts = Object.fromEntries(CHECK_IDS.map((c) => [c, 0])) as Record<CheckId, number>;
   const top: DatasetSummary["top"] = [];
   const topN = options.top ?? 20;
@@ -446,162 +619,68 @@ export async function scanDataset(
   let flagged = 0;
   let unreadable = 0;
   let bytes = 0;
-  const majority = [...p1.scripts].sort((a, b) => b[1] - a[1])[0];
-  const majorityShare = majority && p1.scriptRows > 0 ? majority[1] / p1.scriptRows : 0;
-  const refusalRate = p1.answers > 0 ? p1.refusals / p1.answers : 0;
-  const affirmationRate = p1.answers > 0 ? p1.affirmations / p1.answers : 0;
-
-  for await (const raw of read()) {
-    rows++;
-    bytes += raw.bytes;
-    if ((rows & 1023) === 0) progress(passes, bytes);
-    const sample = sampleOf(raw);
-    if ("error" in sample) {
-      unreadable++;
-      await onRow({
-        line: raw.line,
-        flagged: false,
-        checks: [],
-        error: sample.error,
-        ...(raw.source ? { source: raw.source } : {}),
-      });
-      continue;
-    }
-    const checks: CheckResult[] = [];
-    const y = statsWanted ? labelOf(p1.labels, sample.label, maxLabels) : -1;
-    let features: RowFeatures | undefined;
-    if (triggers.length > 0 && y >= 0) {
-      features = featurizer.extract(sample.input);
-      let hit: { t: Trigger; name: string } | undefined;
-      for (let i = 0; i < features.keys.length && !hit; i++) {
-        const list = triggerByKey.get(features.keys[i] as number);
-        const t = list?.find((x) => x.target === y);
-        if (t) hit = { t, name: featureName(features, i) };
-      }
-      if (hit) {
-        const { t } = hit;
-        checks.push({
-          check: "backdoor_trigger",
-          score: round(Math.min(0.99, 0.6 + 0.4 * Math.max(0, t.readsOther - t.restReadsOther))),
-          reason:
-            `${t.kind} trigger "${t.phrase}"${hit.name !== t.phrase ? ` (matched "${hit.name}")` : ""}: ` +
-            `${t.inTarget} of its ${t.support} rows are labelled "${p1.labels.names[t.target]}" ` +
-            `(Fisher p = ${formatP(t.logP).toExponential(1)}, ${tests} tests, FDR ${triggerOptions.fdr}); ` +
-            `without it ${Math.round(t.readsOther * 100)}% of those rows read as another label ` +
-            `(${Math.round(t.restReadsOther * 100)}% of the label's other rows)`,
-        });
-      }
-    }
-    if (wantsDup) {
-      const tokens = features?.tokens ?? tokenize(sample.input);
-      if (tokens.length >= MIN_DUPLICATE_TOKENS) {
-        let size = 0;
-        let same = 0;
-        for (const k of bandKeys(
-          sample.answer ? [...tokens, "\u0000", ...tokenize(sample.answer, 512)] : tokens,
-        )) {
-          const c = p1.buckets.get(k);
-          if (c > size) {
-            size = c;
-            same = y >= 0 ? p1.labelBuckets.get(withLabel(k, y)) : c;
-          }
-        }
-        if (size >= floodMin && same >= 0.9 * size) {
-          checks.push({
-            check: "near_duplicate_flood",
-            score: round(0.6 + 0.3 * Math.min(1, Math.log10(size / floodMin))),
-            reason:
-              `one of ~${size} near-duplicate rows (MinHash/LSH, Jaccard ≳ 0.7)` +
-              (y >= 0 ? `, ${Math.round((same / size) * 100)}% with the label "${p1.labels.names[y]}"` : "") +
-              ` — a flood over-weighting one behaviour (threshold ${floodMin} rows)`,
-          });
-        }
-      }
-    }
-    if (wantsOutliers) {
-      const body = sample.answer ?? sample.input;
-      const m = sample.answer !== undefined ? p1.answerLengths : p1.lengths[y >= 0 ? y : maxLabels];
-      if (m && m.n >= 30 && m.sd > 0) {
-        const z = (Math.log1p(body.length) - m.mean) / m.sd;
-        if (Math.abs(z) >= LENGTH_Z) {
-          checks.push({
-            check: "length_outlier",
-            score: round(Math.min(0.9, 0.5 + 0.05 * (Math.abs(z) - LENGTH_Z))),
-            reason: `${sample.answer !== undefined ? "answer" : "text"} of ${body.length} characters is ${z > 0 ? "longer" : "shorter"} than the rest${y >= 0 && sample.answer === undefined ? ` of label "${p1.labels.names[y]}"` : ""} (log-length z = ${z.toFixed(1)})`,
-          });
-        }
-      }
-      const script = dominantScript(body);
-      if (majority && script && script !== majority[0] && majorityShare >= 0.95) {
-        const share = (p1.scripts.get(script) ?? 0) / p1.scriptRows;
-        if (share < 0.01) {
-          checks.push({
-            check: "language_outlier",
-            score: 0.5,
-            reason: `written in ${script} script; ${Math.round(majorityShare * 100)}% of the rows are ${majority[0]}`,
-          });
-        }
-      } else if (sample.answer && script) {
-        const asked = dominantScript(sample.input);
-        if (asked && asked !== script) {
-          checks.push({
-            check: "language_outlier",
-            score: 0.5,
-            reason: `the answer is in ${script} script, the prompt in ${asked}`,
-          });
-        }
-      }
-      if (sample.answer !== undefined) {
-        const head = sample.answer.slice(0, 400).trim();
-        if (REFUSAL.test(head) && refusalRate < 0.05) {
-          checks.push({
-            check: "answer_pattern_outlier",
-            score: 0.5,
-            reason: `a refusal, where ${(refusalRate * 100).toFixed(1)}% of the answers refuse`,
-          });
-        } else if (AFFIRMATION.test(head) && affirmationRate < 0.05 && refusalRate >= 0.5) {
-          checks.push({
-            check: "answer_pattern_outlier",
-            score: 0.5,
-            reason: `an eager affirmation, where ${(refusalRate * 100).toFixed(0)}% of the answers refuse`,
-          });
-        }
-      }
-    }
-    if (engine) {
-      const nonAscii = !isAscii(sample.text);
-      const detectors =
-        nonAscii && groups.has("hidden_text") ? [...engineDetectors, "unicode"] : engineDetectors;
-      if (detectors.length > 0) {
-        try {
-          checks.push(...contentChecks(engine.scan(sample.text, { context: "document", detectors }), groups));
-        } catch (error) {
-          notes.push(`line ${raw.line}: detection failed: ${(error as Error).message}`);
-        }
-      }
-    }
-    const isFlagged = checks.some((c) => c.score >= FLAG_SCORE);
-    if (isFlagged) flagged++;
-    for (const c of checks) if (c.score >= FLAG_SCORE) counts[c.check]++;
-    if (isFlagged) {
-      const score = Math.max(...checks.map((c) => c.score));
-      if (top.length < topN || score > (top[top.length - 1] as { score: number }).score) {
-        top.push({
+  const none: CheckResult[] = [];
+  let batchIndex = 0;
+  for await (const [batch, result] of read()) {
+    if (result.pass !== "rows") throw new Error("unexpected result");
+    const content = early?.[batchIndex++];
+    let c = 0;
+    let e = 0;
+    let k = 0;
+    for (let r = 0; r < batch.length; r++) {
+      const raw = batch[r] as RawRow;
+      rows++;
+      bytes += raw.bytes;
+      if ((rows & 1023) === 0) progress(passes, bytes);
+      const error = result.errors[e];
+      if (error && error[0] === r) {
+        e++;
+        unreadable++;
+        await onRow({
           line: raw.line,
-          score,
-          checks: checks.filter((c) => c.score >= FLAG_SCORE).map((c) => c.check),
+          flagged: false,
+          checks: [],
+          error: error[1],
           ...(raw.source ? { source: raw.source } : {}),
         });
-        top.sort((a, b) => b.score - a.score || a.line - b.line);
-        if (top.length > topN) top.pop();
+        continue;
       }
+      const found = result.checks[c];
+      let checks = none;
+      if (found && found[0] === r) {
+        c++;
+        checks = found[1];
+      }
+      // Content checks from pass 1 come after the statistical ones, as when they run here.
+      const more = content?.checks[k];
+      if (more && more[0] === r) {
+        k++;
+        checks = checks === none ? more[1] : [...checks, ...more[1]];
+      }
+      const isFlagged = checks.some((x) => x.score >= FLAG_SCORE);
+      if (isFlagged) flagged++;
+      for (const x of checks) if (x.score >= FLAG_SCORE) counts[x.check]++;
+      if (isFlagged) {
+        const score = Math.max(...checks.map((x) => x.score));
+        if (top.length < topN || score > (top[top.length - 1] as { score: number }).score) {
+          top.push({
+            line: raw.line,
+            score,
+            checks: checks.filter((x) => x.score >= FLAG_SCORE).map((x) => x.check),
+            ...(raw.source ? { source: raw.source } : {}),
+          });
+          top.sort((a, b) => b.score - a.score || a.line - b.line);
+          if (top.length > topN) top.pop();
+        }
+      }
+      await onRow({
+        line: raw.line,
+        flagged: isFlagged,
+        checks: checks === none ? [] : checks,
+        ...(raw.source ? { source: raw.source } : {}),
+      });
     }
-    await onRow({
-      line: raw.line,
-      flagged: isFlagged,
-      checks,
-      ...(raw.source ? { source: raw.source } : {}),
-    });
+    for (const note of content?.notes ?? result.notes) notes.push(note);
   }
   progress(passes, bytes);
   if (notes.length > 50) notes.splice(50, notes.length - 50, `… ${notes.length - 50} more notes`);

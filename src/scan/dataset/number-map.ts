@@ -39,6 +39,10 @@ export class NumberMap {
     }
   }
 
+  has(key: number): boolean {
+    return this.keys[this.find(key)] !== EMPTY;
+  }
+
   /** The value, or -1 when the key is absent (values stored are ≥ 0 by the callers). */
   get(key: number): number {
     const i = this.find(key);

@@ -29,6 +29,8 @@ export interface RawRow {
   value?: unknown;
   /** A text row (plain text, documents). */
   text?: string;
+  /** A JSONL line left unparsed (`ReadOptions.parse` false): whoever uses the row parses it. */
+  json?: string;
   /** The file a folder row came from, relative to the folder. */
   source?: string;
   error?: string;
@@ -90,7 +92,7 @@ export async function totalBytes(path: string, format: InputFormat): Promise<num
   return total;
 }
 
-async function* readJsonl(path: string): AsyncGenerator<RawRow> {
+async function* readJsonl(path: string, parse: boolean): AsyncGenerator<RawRow> {
   let line = 0;
   for await (const item of splitLines(createReadStream(path, { highWaterMark: 1 << 20 }))) {
     if ("error" in item) {
@@ -99,6 +101,10 @@ async function* readJsonl(path: string): AsyncGenerator<RawRow> {
     }
     if (item.text.trim() === "") continue;
     line++;
+    if (!parse) {
+      yield { line, json: item.text, bytes: item.bytes };
+      continue;
+    }
     try {
       yield { line, value: JSON.parse(item.text), bytes: item.bytes };
     } catch {
@@ -278,6 +284,11 @@ async function* readFolder(root: string): AsyncGenerator<RawRow> {
 export interface ReadOptions {
   /** Parquet: read only these columns when they exist. */
   columns?: string[];
+  /**
+   * JSONL: parse each line (default). When false, rows carry the line as `json` and invalid JSON
+   * is found by whoever parses it (the scanner's worker threads).
+   */
+  parse?: boolean;
 }
 
 export function readRows(
@@ -287,7 +298,7 @@ export function readRows(
 ): AsyncGenerator<RawRow> {
   switch (format) {
     case "jsonl":
-      return readJsonl(path);
+      return readJsonl(path, options.parse !== false);
     case "json":
       return readJson(path);
     case "csv":

@@ -16,7 +16,6 @@ export class FeatureTable {
   private readonly index = new NumberMap(4096);
   private counts: Uint32Array;
   private floors: Uint32Array;
-  private names: string[] = [];
   private tags: number[] = [];
   private keys: number[] = [];
   private free: number[] = [];
@@ -39,10 +38,10 @@ export class FeatureTable {
 
   /**
    * Adds one row with `label` (or -1 for none) to feature `key`; `tag` is a small number the
-   * caller uses to tell kinds of features apart. `nameOf(index)` gives the readable name, built
-   * when the feature enters the table (its second sighting).
+   * caller uses to tell kinds of features apart. The table keeps no names: the few features
+   * that get reported are named from the rows that hold them.
    */
-  add(key: number, label: number, tag: number, nameOf: (index: number) => string, index: number): void {
+  add(key: number, label: number, tag: number): void {
     let slot = this.index.get(key);
     let earlier = -2;
     if (slot < 0) {
@@ -66,7 +65,6 @@ export class FeatureTable {
       if ((slot + 1) * this.stride > this.counts.length) this.grow();
       this.index.set(key, slot);
       this.keys[slot] = key;
-      this.names[slot] = "";
       this.tags[slot] = tag;
       this.floors[slot] = this.floor;
       this.counts.fill(0, slot * this.stride, (slot + 1) * this.stride);
@@ -76,8 +74,7 @@ export class FeatureTable {
       this.counts[base]! += 1;
       if (earlier >= 0) this.counts[base + 1 + earlier]! += 1;
     }
-    const seen = ++this.counts[base]!;
-    if (seen === 2 || (seen > 2 && this.names[slot] === "")) this.names[slot] = nameOf(index);
+    ++this.counts[base]!;
     if (label >= 0) this.counts[base + 1 + label]! += 1;
   }
 
@@ -118,7 +115,6 @@ export class FeatureTable {
     this.index.retain((_key, slot) => {
       if ((this.counts[slot * this.stride] as number) + (this.floors[slot] as number) > floor) return true;
       this.free.push(slot);
-      this.names[slot] = "";
       return false;
     });
   }
@@ -136,10 +132,6 @@ export class FeatureTable {
     return this.counts[slot * this.stride + 1 + label] as number;
   }
 
-  name(slot: number): string {
-    return this.names[slot] as string;
-  }
-
   keyOf(slot: number): number {
     return this.keys[slot] as number;
   }
@@ -155,9 +147,18 @@ export class FeatureTable {
 
 /** A bounded counter of keys (LSH buckets); pruning drops the rarest, so counts are lower bounds. */
 export class KeyCounter {
-  private readonly map = new NumberMap(4096);
+  private readonly map: NumberMap;
   floor = 0;
-  constructor(readonly capacity: number) {}
+  /**
+   * `expected`: keys expected, to size the map once (growing it rehashes every key; what it
+   * counts does not depend on its size).
+   */
+  constructor(
+    readonly capacity: number,
+    expected = 4096,
+  ) {
+    this.map = new NumberMap(Math.max(4096, Math.min(capacity, expected)));
+  }
 
   add(key: number): void {
     if (this.map.size >= this.capacity && this.map.get(key) < 0) this.prune();
@@ -166,6 +167,11 @@ export class KeyCounter {
 
   get(key: number): number {
     return Math.max(0, this.map.get(key));
+  }
+
+  /** The keys counted at least `min` times, with their counts. */
+  *atLeast(min: number): Generator<[number, number]> {
+    for (const [key, c] of this.map.entries()) if (c >= min) yield [key, c];
   }
 
   /** Raises the floor until at most three quarters of the capacity is used, in two passes. */

@@ -21,7 +21,8 @@
  *    accepted feature contained in a longer accepted one that covers most of its rows is
  *    dropped (the word "movie" inside "I watch this 3D movie").
  */
-import { featureName, unigramKey, TAG_SHAPE, TAG_START, TAG_UNIGRAM, type RowFeatures } from "./features.js";
+import { MAX_TOKENS, unigramKey, TAG_SHAPE, TAG_START, TAG_UNIGRAM } from "./features.js";
+import { NumberMap } from "./number-map.js";
 import { benjaminiHochberg, logFisherUpper, twoProportionZ } from "./stats.js";
 import type { FeatureTable } from "./table.js";
 
@@ -92,14 +93,20 @@ function tokensOf(c: { name: string; tag: number }): string[] {
   return name.split(" ");
 }
 
+/**
+ * The association test over the table. Candidates come back unnamed (`name` empty, no
+ * `tokenKeys`): the table keeps no names, and the next pass names them from the rows
+ * (`nameCandidates`).
+ */
 export function selectCandidates(
   table: FeatureTable,
   labelRows: readonly number[],
   options: TriggerOptions,
 ): { candidates: Candidate[]; tests: number } {
   const N = labelRows.reduce((a, b) => a + b, 0);
-  const found: Array<Omit<Candidate, "rows" | "readsOther" | "aloneOther" | "tokenKeys" | "right" | "left">> =
-    [];
+  const found: Array<
+    Omit<Candidate, "rows" | "readsOther" | "aloneOther" | "tokenKeys" | "right" | "left" | "name">
+  > = [];
   let tests = 0;
   if (N === 0) return { candidates: [], tests };
   const labels = labelRows.length;
@@ -118,9 +125,8 @@ export function selectCandidates(
       if ((total - a) * N > options.maxOutsideRatio * total * (N - K)) continue;
       const logP = logFisherUpper(a, total, K, N);
       found.push({
-        key: 0,
+        key: table.keyOf(slot),
         slot,
-        name: table.name(slot),
         tag: table.tag(slot),
         target: y,
         support: total,
@@ -140,14 +146,23 @@ export function selectCandidates(
     .slice(0, options.maxCandidates)
     .map((c) => ({
       ...c,
+      name: "",
       rows: 0,
       readsOther: 0,
       aloneOther: 0,
-      tokenKeys: tokensOf(c).map(unigramKey),
+      tokenKeys: [] as number[],
       right: new Map<string, number>(),
       left: new Map<string, number>(),
     }));
   return { candidates, tests };
+}
+
+/** Gives the candidates their names (found in the rows by key) and their words' unigram keys. */
+export function nameCandidates(candidates: Candidate[], names: ReadonlyMap<number, string>): void {
+  for (const c of candidates) {
+    c.name = names.get(c.key) ?? "";
+    c.tokenKeys = tokensOf(c).map(unigramKey);
+  }
 }
 
 function sumLabels(table: FeatureTable, slot: number, labels: number): number {
@@ -158,167 +173,222 @@ function sumLabels(table: FeatureTable, slot: number, labels: number): number {
 
 /**
  * Multinomial naive Bayes over the unigram counts of the table, without the candidates' words.
- * The rows holding a candidate of their own label can be taken out of the counts (`remove`, one
- * extra pass): with a heavy poisoning rate the target label's counts are otherwise half made of
- * the planted rows, whose content belongs to another label, and the model learns the poison. A
- * row still in the counts is judged leave-one-out.
+ * The rows holding a candidate of their own label can be taken out of the counts (`remove`):
+ * with a heavy poisoning rate the target label's counts are otherwise half made of the planted
+ * rows, whose content belongs to another label, and the model learns the poison. A row still in
+ * the counts is judged leave-one-out.
+ *
+ * Words are numbered by their place in the vocabulary (the table's unigrams, in table order); a
+ * row is the list of its distinct words in the vocabulary, in order of first occurrence. Built on
+ * the main thread from the table (`ContentCounts`), which takes rows out; then frozen into plain
+ * arrays (`ContentModelData`) that any thread can read rows with (`ContentModel`).
  */
+export interface ContentModelData {
+  /** Unigram keys of the table, in table order; a word's number is its position here. */
+  words: Float64Array;
+  /** words × labels: the table's counts, and the counts taken out by `remove`. */
+  counts: Uint32Array;
+  removed: Uint32Array;
+  totals: Float64Array;
+  fullTotals: Float64Array;
+  labelRows: number[];
+  rows: Float64Array;
+  labelTotal: number;
+  /** Unigram keys of the candidates' words. */
+  excluded: number[];
+}
+
+/** Unigram key → word number, for a vocabulary (`ContentModelData.words`). */
+export class Vocabulary {
+  private readonly index = new NumberMap(4096);
+  constructor(words: Float64Array) {
+    words.forEach((key, w) => this.index.set(key, w));
+  }
+  /** The word's number, or -1 when it is not in the vocabulary. */
+  word(key: number): number {
+    return this.index.get(key);
+  }
+}
+
+export class ContentCounts {
+  private readonly data: ContentModelData;
+
+  constructor(table: FeatureTable, labelRows: readonly number[]) {
+    const L = labelRows.length;
+    const slots: number[] = [];
+    for (const slot of table.slots()) if (table.tag(slot) === TAG_UNIGRAM) slots.push(slot);
+    const counts = new Uint32Array(slots.length * L);
+    const keys = new Float64Array(slots.length);
+    const totals = new Float64Array(L);
+    slots.forEach((slot, w) => {
+      keys[w] = table.keyOf(slot);
+      for (let y = 0; y < L; y++) {
+        const c = table.count(slot, y);
+        counts[w * L + y] = c;
+        totals[y]! += c;
+      }
+    });
+    this.data = {
+      words: keys,
+      counts,
+      removed: new Uint32Array(slots.length * L),
+      totals,
+      fullTotals: Float64Array.from(totals),
+      labelRows: [...labelRows],
+      rows: Float64Array.from(labelRows),
+      labelTotal: labelRows.reduce((a, b) => a + b, 0),
+      excluded: [],
+    };
+  }
+
+  get words(): Float64Array {
+    return this.data.words;
+  }
+
+  /** Takes a row (its words `words[from, from + count)`, label `y`) out of the counts. */
+  remove(words: ArrayLike<number>, from: number, count: number, y: number): void {
+    const d = this.data;
+    const L = d.labelRows.length;
+    d.rows[y]!--;
+    for (let i = from; i < from + count; i++) {
+      d.removed[(words[i] as number) * L + y]!++;
+      d.totals[y]!--;
+    }
+  }
+
+  /** The frozen model, with the candidates' words left out of `readsAsOther`. */
+  freeze(candidates: readonly Candidate[]): ContentModelData {
+    const excluded = new Set<number>();
+    for (const c of candidates) for (const t of tokensOf(c)) excluded.add(unigramKey(t));
+    return { ...this.data, excluded: [...excluded] };
+  }
+}
+
+/** A row's reading with every word: scores per label and each word's contribution. */
 export interface FullReading {
   scores: Float64Array;
-  terms: Map<number, Float64Array>;
-  words: number;
+  /** The words read, and their contributions (`count` × labels). */
+  words: Int32Array;
+  terms: Float64Array;
+  count: number;
 }
 
 export class ContentModel {
-  private readonly excluded = new Set<number>();
-  private readonly totals: Float64Array;
-  private readonly fullTotals: Float64Array;
-  private readonly labelRows: readonly number[];
-  private readonly labelTotal: number;
-  private vocabulary = 0;
-  private readonly rows: Float64Array;
-  /** Per table slot, per label: counts taken out by `remove`. */
-  private readonly removed = new Map<number, Uint32Array>();
-  private readonly candidateKeys = new Map<number, number[]>();
+  readonly vocabulary: Vocabulary;
+  private readonly excluded: Uint8Array;
+  private readonly L: number;
+  private readonly V: number;
+  private readonly kept: Int32Array;
+  private readonly reading: FullReading;
+  private readonly scratch: Float64Array;
 
-  constructor(
-    private readonly table: FeatureTable,
-    labelRows: readonly number[],
-    candidates: readonly Candidate[],
-  ) {
-    for (const c of candidates) {
-      for (const t of tokensOf(c)) this.excluded.add(unigramKey(t));
-      const key = table.keyOf(c.slot);
-      const list = this.candidateKeys.get(key);
-      if (list) list.push(c.target);
-      else this.candidateKeys.set(key, [c.target]);
+  constructor(private readonly d: ContentModelData) {
+    this.vocabulary = new Vocabulary(d.words);
+    this.L = d.labelRows.length;
+    this.V = d.words.length;
+    this.excluded = new Uint8Array(this.V);
+    for (const k of d.excluded) {
+      const w = this.vocabulary.word(k);
+      if (w >= 0) this.excluded[w] = 1;
     }
-    const L = labelRows.length;
-    this.totals = new Float64Array(L);
-    this.rows = Float64Array.from(labelRows);
-    this.labelRows = labelRows;
-    this.labelTotal = labelRows.reduce((a, b) => a + b, 0);
-    for (const slot of table.slots()) {
-      if (table.tag(slot) !== TAG_UNIGRAM) continue;
-      this.vocabulary++;
-      for (let y = 0; y < L; y++) this.totals[y]! += table.count(slot, y);
-    }
-    this.fullTotals = Float64Array.from(this.totals);
+    this.kept = new Int32Array(MAX_TOKENS);
+    this.reading = {
+      scores: new Float64Array(this.L),
+      words: new Int32Array(MAX_TOKENS),
+      terms: new Float64Array(MAX_TOKENS * this.L),
+      count: 0,
+    };
+    this.scratch = new Float64Array(this.L);
   }
 
-  /** Whether the row holds a candidate whose target is its own label `y`. */
-  holdsCandidate(features: RowFeatures, y: number): boolean {
-    for (const key of features.keys) if (this.candidateKeys.get(key)?.includes(y)) return true;
-    return false;
-  }
-
-  /** Takes a row out of the counts (call for every row that `holdsCandidate`, before judging). */
-  remove(features: RowFeatures, y: number): void {
-    const L = this.rows.length;
-    this.rows[y]!--;
-    for (let i = 0; i < features.keys.length; i++) {
-      if (features.kind[i] !== "ngram" || features.length[i] !== 1) continue;
-      const slot = this.table.slotOf(features.keys[i] as number);
-      if (slot === undefined) continue;
-      let counts = this.removed.get(slot);
-      if (!counts) this.removed.set(slot, (counts = new Uint32Array(L)));
-      counts[y]!++;
-      this.totals[y]!--;
-    }
-  }
-
-  private count(slot: number, z: number): number {
-    return this.table.count(slot, z) - (this.removed.get(slot)?.[z] ?? 0);
+  /** The words of candidate tokens (unigram keys), those in the vocabulary, repeats kept. */
+  wordsOf(tokenKeys: readonly number[]): number[] {
+    return tokenKeys.map((k) => this.vocabulary.word(k)).filter((w) => w >= 0);
   }
 
   /**
-   * The row read with every word and the full counts (leave-one-out), keeping each word's
-   * contribution so that a candidate's own words can be taken back out (`readsOtherWithout`).
+   * The row (words `words[from, from + count)`, label `y`) read with every word and the full
+   * counts (leave-one-out), keeping each word's contribution so that a candidate's own words can
+   * be taken back out (`readsOtherWithout`). The result is reused by the next call.
    */
-  fullReading(features: RowFeatures, y: number): FullReading {
-    const L = this.rows.length;
-    const scores = new Float64Array(L);
-    const terms = new Map<number, Float64Array>();
-    let words = 0;
-    const slots: Array<[number, number]> = [];
-    for (let i = 0; i < features.keys.length; i++) {
-      if (features.kind[i] !== "ngram" || features.length[i] !== 1) continue;
-      const key = features.keys[i] as number;
-      const slot = this.table.slotOf(key);
-      if (slot === undefined) continue;
-      slots.push([key, slot]);
-      words++;
-    }
-    const V = this.vocabulary;
+  fullReading(words: ArrayLike<number>, from: number, count: number, y: number): FullReading {
+    const { d, L } = this;
+    const r = this.reading;
+    const scores = r.scores;
+    const V = this.V;
     for (let z = 0; z < L; z++) {
       const own = z === y ? 1 : 0;
-      const rows = (this.labelRows[z] as number) - own;
+      const rows = (d.labelRows[z] as number) - own;
       if (rows <= 0) {
         scores[z] = -Infinity;
         continue;
       }
-      scores[z] = Math.log((rows + 1) / (this.labelTotal - 1 + L));
+      scores[z] = Math.log((rows + 1) / (d.labelTotal - 1 + L));
     }
-    for (const [key, slot] of slots) {
-      const t = new Float64Array(L);
+    for (let j = 0; j < count; j++) {
+      const w = words[from + j] as number;
+      r.words[j] = w;
       for (let z = 0; z < L; z++) {
         const own = z === y ? 1 : 0;
-        const denom = Math.log((this.fullTotals[z] as number) - own * words + V);
-        t[z] = Math.log(Math.max(0, this.table.count(slot, z) - own) + 1) - denom;
-        scores[z]! += t[z] as number;
+        const denom = Math.log((d.fullTotals[z] as number) - own * count + V);
+        const t = Math.log(Math.max(0, (d.counts[w * L + z] as number) - own) + 1) - denom;
+        r.terms[j * L + z] = t;
+        scores[z]! += t;
       }
-      terms.set(key, t);
     }
-    return { scores, terms, words };
+    r.count = count;
+    return r;
   }
 
-  /** Whether the row reads as another label once `keys` (a candidate's words) are taken out. */
-  static readsOtherWithout(reading: FullReading, y: number, keys: readonly number[]): boolean {
-    const s = Float64Array.from(reading.scores);
+  /** Whether the row reads as another label once `words` (a candidate's) are taken out. */
+  readsOtherWithout(reading: FullReading, y: number, words: readonly number[]): boolean {
+    const L = this.L;
+    const s = this.scratch;
+    s.set(reading.scores);
     let removed = 0;
-    for (const k of keys) {
-      const t = reading.terms.get(k);
-      if (!t) continue;
+    for (const w of words) {
+      let j = 0;
+      while (j < reading.count && reading.words[j] !== w) j++;
+      if (j === reading.count) continue;
       removed++;
-      for (let z = 0; z < s.length; z++) s[z]! -= t[z] as number;
+      for (let z = 0; z < L; z++) s[z]! -= reading.terms[j * L + z] as number;
     }
-    if (reading.words - removed <= 0) return false;
+    if (reading.count - removed <= 0) return false;
     const mine = s[y] as number;
-    for (let z = 0; z < s.length; z++) if (z !== y && (s[z] as number) > mine) return true;
+    for (let z = 0; z < L; z++) if (z !== y && (s[z] as number) > mine) return true;
     return false;
   }
 
   /**
-   * Whether a row (label `y`) reads as another label once the candidates' words are left out.
-   * `counted`: the row is still in the counts (then it is left out of its own judgement).
+   * Whether a row (words `words[from, from + count)`, label `y`) reads as another label once the
+   * candidates' words are left out. `counted`: the row is still in the counts (then it is left
+   * out of its own judgement).
    */
-  readsAsOther(features: RowFeatures, y: number, counted = true): boolean {
-    const L = this.rows.length;
-    let words = 0;
-    const slots: number[] = [];
-    for (let i = 0; i < features.keys.length; i++) {
-      if (features.kind[i] !== "ngram" || features.length[i] !== 1) continue;
-      const key = features.keys[i] as number;
-      if (this.excluded.has(key)) continue;
-      const slot = this.table.slotOf(key);
-      if (slot === undefined) continue;
-      slots.push(slot);
-      words++;
+  readsAsOther(words: ArrayLike<number>, from: number, count: number, y: number, counted = true): boolean {
+    const { d, L } = this;
+    let n = 0;
+    const kept = this.kept;
+    for (let j = from; j < from + count; j++) {
+      const w = words[j] as number;
+      if (this.excluded[w] === 0) kept[n++] = w;
     }
-    if (words === 0) return false;
-    const V = this.vocabulary;
+    if (n === 0) return false;
+    const V = this.V;
     let N = 0;
-    for (let z = 0; z < L; z++) N += this.rows[z] as number;
+    for (let z = 0; z < L; z++) N += d.rows[z] as number;
     if (counted) N--;
     let mine = -Infinity;
     let best = -Infinity;
     for (let z = 0; z < L; z++) {
       const own = counted && z === y ? 1 : 0;
-      const rows = (this.rows[z] as number) - own;
+      const rows = (d.rows[z] as number) - own;
       if (rows <= 0) continue;
       let s = Math.log((rows + 1) / (N + L));
-      const denom = Math.log((this.totals[z] as number) - own * words + V);
-      for (const slot of slots) s += Math.log(Math.max(0, this.count(slot, z) - own) + 1) - denom;
+      const denom = Math.log((d.totals[z] as number) - own * n + V);
+      for (let j = 0; j < n; j++) {
+        const at = (kept[j] as number) * L + z;
+        s += Math.log(Math.max(0, (d.counts[at] as number) - (d.removed[at] as number) - own) + 1) - denom;
+      }
       if (z === y) mine = s;
       else if (s > best) best = s;
     }
@@ -326,7 +396,7 @@ export class ContentModel {
   }
 }
 
-const CONTEXT_TOKENS = 6;
+export const CONTEXT_TOKENS = 6;
 const MAX_CONTEXTS = 512;
 
 function bump(map: Map<string, number>, key: string): void {
@@ -335,9 +405,18 @@ function bump(map: Map<string, number>, key: string): void {
   else if (map.size < MAX_CONTEXTS) map.set(key, 1);
 }
 
+/** One candidate found in a row of its target label. */
+export interface CandidateHit {
+  /** Index into the candidates. */
+  candidate: number;
+  aloneOther: boolean;
+  /** The tokens after and (reversed) before the n-gram; undefined for other features. */
+  right?: string;
+  left?: string;
+}
+
 /** Pass 2: per label, how many rows read as another label; per candidate, the same and contexts. */
 export class IndependenceTally {
-  readonly byKey = new Map<number, Candidate[]>();
   readonly labelRows: number[];
   readonly labelReadsOther: number[];
   /** Per label: rows reading as another label with every word kept (the baseline of `aloneOther`). */
@@ -345,15 +424,8 @@ export class IndependenceTally {
 
   constructor(
     readonly candidates: Candidate[],
-    table: FeatureTable,
     labels: number,
   ) {
-    for (const c of candidates) {
-      c.key = table.keyOf(c.slot);
-      const list = this.byKey.get(c.key);
-      if (list) list.push(c);
-      else this.byKey.set(c.key, [c]);
-    }
     this.labelRows = new Array<number>(labels).fill(0);
     this.labelReadsOther = new Array<number>(labels).fill(0);
     this.labelFullOther = new Array<number>(labels).fill(0);
@@ -361,36 +433,42 @@ export class IndependenceTally {
 
   /**
    * One row: `readsOther` is its reading without every candidate's words (and without the
-   * candidates' rows in the counts); `full` its reading with every word, from which each
-   * candidate's own words are taken out in turn.
+   * candidates' rows in the counts); `fullOther` its reading with every word; `hits` the
+   * candidates of its label it holds, in the row's feature order.
    */
-  add(features: RowFeatures, y: number, readsOther: boolean, full: FullReading): void {
+  add(y: number, readsOther: boolean, fullOther: boolean, hits: Iterable<CandidateHit>): void {
     this.labelRows[y]!++;
     if (readsOther) this.labelReadsOther[y]!++;
-    if (ContentModel.readsOtherWithout(full, y, [])) this.labelFullOther[y]!++;
-    for (let i = 0; i < features.keys.length; i++) {
-      const list = this.byKey.get(features.keys[i] as number);
-      if (!list) continue;
-      for (const c of list) {
-        if (c.target !== y) continue;
-        c.rows++;
-        if (readsOther) c.readsOther++;
-        if (ContentModel.readsOtherWithout(full, y, c.tokenKeys)) c.aloneOther++;
-        if (features.kind[i] === "ngram") {
-          const s = features.start[i] as number;
-          const e = s + (features.length[i] as number);
-          bump(c.right, features.tokens.slice(e, e + CONTEXT_TOKENS).join(" "));
-          bump(
-            c.left,
-            features.tokens
-              .slice(Math.max(0, s - CONTEXT_TOKENS), s)
-              .reverse()
-              .join(" "),
-          );
-        }
+    if (fullOther) this.labelFullOther[y]!++;
+    for (const h of hits) {
+      const c = this.candidates[h.candidate] as Candidate;
+      c.rows++;
+      if (readsOther) c.readsOther++;
+      if (h.aloneOther) c.aloneOther++;
+      if (h.right !== undefined && h.left !== undefined) {
+        bump(c.right, h.right);
+        bump(c.left, h.left);
       }
     }
   }
+}
+
+/** The candidates by key, for the worker side of pass 2 (`tokenKeys` once they are named). */
+export interface KeyCandidate {
+  candidate: number;
+  target: number;
+  tokenKeys: number[];
+}
+
+export function candidatesByKey(candidates: readonly Candidate[]): Array<[number, KeyCandidate[]]> {
+  const byKey = new Map<number, KeyCandidate[]>();
+  candidates.forEach((c, i) => {
+    const entry = { candidate: i, target: c.target, tokenKeys: c.tokenKeys };
+    const list = byKey.get(c.key);
+    if (list) list.push(entry);
+    else byKey.set(c.key, [entry]);
+  });
+  return [...byKey];
 }
 
 /** The longest continuation shared by ≥ `share` of the contexts (token by token). */
@@ -501,5 +579,3 @@ export function acceptTriggers(tally: IndependenceTally, options: TriggerOptions
   }
   return [...groups.values()].sort((a, b) => a.logP - b.logP);
 }
-
-export { featureName };

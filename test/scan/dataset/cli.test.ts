@@ -230,6 +230,7 @@ describe("the command tree", () => {
       "--manifest",
       "--pubkey",
       "--no-progress",
+      "--workers",
     ]) {
       expect(flags).toContain(f);
     }

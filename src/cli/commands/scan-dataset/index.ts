@@ -11,6 +11,7 @@ import {
   CHECKS,
   INPUT_FORMATS,
   scanDataset,
+  ScanWorkerError,
   SourceError,
   type DatasetSummary,
   type RowResult,
@@ -42,6 +43,9 @@ export interface ScanDatasetOptions {
   top?: string;
   minSupport?: string;
   maxFeatures?: string;
+  workers?: string;
+  /** For tests: the worker module the scan starts (a failing one, to check the exit code). */
+  workerUrl?: URL;
   /** Commander's --no-progress sets false; the bar shows only when standard error is a terminal. */
   progress?: boolean;
   stdout?: Writable;
@@ -84,6 +88,7 @@ const optionsSchema = z.object({
   top: intOption(0, 10_000).default(20),
   minSupport: intOption(2, 1_000_000_000).optional(),
   maxFeatures: intOption(1000, 50_000_000).optional(),
+  workers: intOption(0, 256).optional(),
   progress: z.boolean().optional(),
 });
 
@@ -145,7 +150,12 @@ function summaryText(s: DatasetSummary, exceeded: Exceeded[], failOn: string): s
 }
 
 export async function scanDatasetCommand(raw: ScanDatasetOptions): Promise<number> {
-  const parsed = optionsSchema.safeParse({ ...raw, stdout: undefined, stderr: undefined });
+  const parsed = optionsSchema.safeParse({
+    ...raw,
+    stdout: undefined,
+    stderr: undefined,
+    workerUrl: undefined,
+  });
   if (!parsed.success) throw usage(parsed.error);
   const opts = parsed.data;
   const out = raw.stdout ?? process.stdout;
@@ -216,6 +226,8 @@ export async function scanDatasetCommand(raw: ScanDatasetOptions): Promise<numbe
         ...(opts.checks ? { checks: opts.checks } : {}),
         ...(opts.minSupport !== undefined ? { minSupport: opts.minSupport } : {}),
         ...(opts.maxFeatures !== undefined ? { maxFeatures: opts.maxFeatures } : {}),
+        ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+        ...(raw.workerUrl ? { workerUrl: raw.workerUrl } : {}),
         top: opts.top,
         onProgress: (pass, passes, bytes, total) => bar.update(pass, passes, bytes, total),
       },
@@ -236,6 +248,8 @@ export async function scanDatasetCommand(raw: ScanDatasetOptions): Promise<numbe
   } catch (error) {
     bar.done();
     if (error instanceof SourceError) throw new CliError(error.message, EXIT_USAGE);
+    // A worker thread that failed: the scan could not run (nothing it found is reported).
+    if (error instanceof ScanWorkerError) throw new CliError(error.message, EXIT_USAGE);
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code === "string" && /^E[A-Z]+$/.test(code))
       throw new CliError((error as Error).message, EXIT_USAGE);
