@@ -50,6 +50,11 @@ export class Limiter {
     this.plans.delete(keyId);
   }
 
+  /** Whether incident response has tightened this key's limits at run time. */
+  isTightened(keyId: string): boolean {
+    return this.tighter.has(keyId);
+  }
+
   /**
    * A refusal known without asking the store: a request-rate bucket that refused earlier and has
    * not refilled yet (those never move back, so the answer cannot have changed). Lets a flooding

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { limitsSectionSchema } from "../../src/config/sections/limits.js";
+import { quickRefusal } from "../../src/gateway/stages/limits.js";
 import { Admission, Limiter, MemoryStore } from "../../src/limits/index.js";
 
 /**
@@ -42,6 +43,27 @@ describe("Limiter.refused", () => {
     now += 1;
     expect(limiter.refused(limiter.plan("k", "t"), "r3")).toBeUndefined();
     expect(admit(limiter, "a5").allowed).toBe(true);
+  });
+
+  it("the penalty box's answer: the stage's refusal and headers, except for a throttled key", () => {
+    const now = 2_000_000;
+    const limiter = build(2, () => now);
+    const identity = { keyId: "k", team: "t" };
+    const answer = quickRefusal(limiter);
+    expect(answer(identity, "q0")).toBeUndefined();
+    for (let i = 0; i < 2; i++) admit(limiter, `a${i}`);
+    const boxed = answer(identity, "q1");
+    expect(boxed?.error.code).toBe("PCX_RATE_LIMITED");
+    expect(boxed?.headers).toMatchObject({
+      "retry-after": "1",
+      "x-ratelimit-limit-requests": "2",
+      "x-ratelimit-remaining-requests": "0",
+    });
+    // Under an incident-response throttle the key keeps the full path (analytics reads its prompts).
+    limiter.tighten("k", { requestsPerMinute: 30 });
+    for (let i = 0; i < 3 && !limiter.refused(limiter.plan("k", "t"), `q${i}`); i++) admit(limiter, `t${i}`);
+    expect(limiter.refused(limiter.plan("k", "t"), "q2")).toBeDefined();
+    expect(answer(identity, "q3")).toBeUndefined();
   });
 
   it("never refuses early what the store would admit (random arrivals)", () => {

@@ -234,6 +234,10 @@ export function quickRefusal(
   limiter: Limiter,
 ): (identity: { keyId: string; team: string }, requestId: string) => QuickRefusal | undefined {
   return (identity, requestId) => {
+    // A key incident response has throttled keeps the full path: its refused requests carry the
+    // prompt fingerprints analytics needs to escalate (suspected to confirmed model extraction,
+    // say), and such keys are few. The stage still refuses them early, before counting tokens.
+    if (limiter.isTightened(identity.keyId)) return undefined;
     const admission = limiter.refused(limiter.plan(identity.keyId, identity.team), requestId);
     if (!admission) return undefined;
     const error = refusal(admission);
