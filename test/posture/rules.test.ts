@@ -256,6 +256,16 @@ describe("limits", () => {
   });
 });
 
+describe("penalty box", () => {
+  it("penalty-box-off fires (low) only when the box is turned off", () => {
+    expect(fired(config())).not.toContain("penalty-box-off");
+    const off = auditPosture(input(config({ limits: { ...BASE.limits, penaltyBox: { enabled: false } } })));
+    expect(off.findings.map((f) => [f.rule, f.severity, f.path.join(".")])).toEqual([
+      ["penalty-box-off", "low", "limits.penaltyBox.enabled"],
+    ]);
+  });
+});
+
 describe("secrets", () => {
   it("finds every secret reference with its purpose", () => {
     const cfg = config({

@@ -13,7 +13,13 @@ import {
 } from "./data.js";
 import { guardsNotEnforcing, guardsOff } from "./guards.js";
 import { incidentsNotNotified } from "./incidents.js";
-import { keyLimitsOff, requestSizeUnbounded, teamWithoutLimits, unauthenticatedUnlimited } from "./limits.js";
+import {
+  keyLimitsOff,
+  penaltyBoxOff,
+  requestSizeUnbounded,
+  teamWithoutLimits,
+  unauthenticatedUnlimited,
+} from "./limits.js";
 import { exportTlsOff, upstreamTlsOff } from "./outbound.js";
 import { keysWithoutExpiry, secretFilePermissions, weakSecret } from "./secrets.js";
 import { adminApiCleartext, corsPermissive, metricsOpen, tlsOffPublicBind } from "./transport.js";
@@ -32,6 +38,7 @@ export const RULES: readonly PostureRule[] = [
   teamWithoutLimits,
   unauthenticatedUnlimited,
   requestSizeUnbounded,
+  penaltyBoxOff,
   upstreamTlsOff,
   exportTlsOff,
   payloadsKekExposed,

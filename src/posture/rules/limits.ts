@@ -161,3 +161,28 @@ export const requestSizeUnbounded: PostureRule = {
     return hits;
   },
 };
+
+export const penaltyBoxOff: PostureRule = {
+  id: "penalty-box-off",
+  title: "Refusals of a flooding key take the full path",
+  severity: "low",
+  why:
+    "With the penalty box off, every request a key sends past its rate is read, parsed, validated and " +
+    "written as its own durable security event before it is refused, which costs about as much as " +
+    "serving it: one key flooding at ten times its limit slows every other key on the gateway and turns " +
+    "its request rate into the same rate of disk writes and audit leaves (OWASP LLM10, denial of service).",
+  fix:
+    "Leave limits.penaltyBox.enabled at true (the default): such refusals are answered before the body " +
+    "is read and counted in one summary event per key, address and route per second.",
+  refs: ["OWASP LLM10:2025", "MITRE ATLAS AML.T0029", "CWE-400"],
+  check(input) {
+    if (input.config.limits.penaltyBox.enabled) return [];
+    return [
+      {
+        message:
+          "limits.penaltyBox.enabled is false: refusals of a key over its rate are processed in full, one event each",
+        path: ["limits", "penaltyBox", "enabled"],
+      },
+    ];
+  },
+};
