@@ -57,7 +57,12 @@ siem:
           : [];
       const deadline = Date.now() + 15_000;
       const requestEvents = () => lines("all.jsonl").filter((e) => ids.includes(e.request_id as string));
-      while ((requestEvents().length < 2 || hook.requests.length === 0) && Date.now() < deadline) {
+      // Each exporter delivers on its own queue: wait for all three, not just the first.
+      const filtered = () => lines("detections.jsonl").some((r) => r.class_uid === 6003);
+      while (
+        (requestEvents().length < 2 || hook.requests.length === 0 || !filtered()) &&
+        Date.now() < deadline
+      ) {
         await new Promise((r) => setTimeout(r, 100));
       }
       const events = requestEvents();
