@@ -80,6 +80,7 @@ export interface RefusalSummary {
   identity: Identity;
   ip: string;
   path: string;
+  api: string;
   userAgent?: string;
   errorCode: string;
   message: string;
@@ -89,13 +90,6 @@ export interface RefusalSummary {
   firstRequestId: string;
   lastRequestId: string;
 }
-
-const ACTIVITY_BY_PATH: Record<string, string> = {
-  "/v1/chat/completions": "chat.completions",
-  "/v1/completions": "completions",
-  "/v1/embeddings": "embeddings",
-  "/v1/messages": "messages",
-};
 
 /**
  * One event for many refused requests (src/gateway/penalty.ts): the shape of a request event that
@@ -107,7 +101,7 @@ export function refusalSummaryEvent(group: RefusalSummary): SecurityEvent {
     id: uuidv7(),
     time: group.lastAt,
     class: "api_activity",
-    activity: ACTIVITY_BY_PATH[group.path] ?? group.path,
+    activity: ACTIVITY[group.api] ?? group.api,
     severity: "medium",
     request_id: group.lastRequestId,
     actor: {

@@ -44,7 +44,8 @@ export function retryAfterHeader(error: GatewayError, reply: FastifyReply): void
 
 const EXEMPT = new Set(["/healthz", "/readyz", "/metrics"]);
 
-function pathOf(url: string): string {
+/** The URL's path, without its query. */
+export function pathOf(url: string): string {
   const query = url.indexOf("?");
   return query < 0 ? url : url.slice(0, query);
 }

@@ -6,6 +6,8 @@ import type { Identity } from "./auth/index.js";
 import { presentedKey } from "./auth/index.js";
 import { refusalSummaryEvent, type RefusalSummary } from "./emit.js";
 import { errorBody, type ErrorShape, type GatewayError } from "./errors.js";
+import { pathOf } from "./overload.js";
+import type { ApiKind } from "./providers/index.js";
 
 /**
  * The penalty box: a key that its request-rate limit has just refused is answered its next 429s
@@ -55,23 +57,17 @@ export interface PenaltyGate {
   onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void;
   /** Publishes the pending summaries now. */
   flush(): void;
-  stats(): { boxed: number; pendingRefusals: number };
   /** Stops the timer and publishes what is pending. */
   close(): void;
 }
 
-/** Model routes and the error shape each answers in; nothing else is ever boxed. */
-const MODEL_ROUTES = new Map<string, ErrorShape>([
-  ["/v1/chat/completions", "openai"],
-  ["/v1/completions", "openai"],
-  ["/v1/embeddings", "openai"],
-  ["/v1/messages", "anthropic"],
+/** Model routes, their API and the error shape each answers in; nothing else is ever boxed. */
+const MODEL_ROUTES = new Map<string, { api: ApiKind; shape: ErrorShape }>([
+  ["/v1/chat/completions", { api: "openai.chat", shape: "openai" }],
+  ["/v1/completions", { api: "openai.completions", shape: "openai" }],
+  ["/v1/embeddings", { api: "openai.embeddings", shape: "openai" }],
+  ["/v1/messages", { api: "anthropic.messages", shape: "anthropic" }],
 ]);
-
-function pathOf(url: string): string {
-  const query = url.indexOf("?");
-  return query < 0 ? url : url.slice(0, query);
-}
 
 /**
  * The box is keyed by a digest of the presented key, never the key itself, so no secret sits in
@@ -88,13 +84,11 @@ export function createPenaltyGate(options: PenaltyGateOptions): PenaltyGate {
   const maxGroups = options.maxGroups ?? 10_000;
   const box = new PenaltyBox<Identity>(options.capacity ?? 10_000);
   const groups = new Map<string, RefusalSummary>();
-  let pending = 0;
 
   const flush = (): void => {
     if (groups.size === 0) return;
     const batch = [...groups.values()];
     groups.clear();
-    pending = 0;
     for (const group of batch) options.bus.publish(refusalSummaryEvent(group));
   };
   const timer = setInterval(flush, options.flushMs ?? 1000);
@@ -104,6 +98,7 @@ export function createPenaltyGate(options: PenaltyGateOptions): PenaltyGate {
     identity: Identity,
     request: FastifyRequest,
     path: string,
+    api: ApiKind,
     error: GatewayError,
     now: number,
   ): void => {
@@ -121,6 +116,7 @@ export function createPenaltyGate(options: PenaltyGateOptions): PenaltyGate {
         identity,
         ip,
         path,
+        api,
         ...(typeof agent === "string" ? { userAgent: agent.slice(0, 256) } : {}),
         errorCode: error.code,
         message: error.message,
@@ -132,7 +128,6 @@ export function createPenaltyGate(options: PenaltyGateOptions): PenaltyGate {
       });
       if (groups.size >= maxGroups) flush();
     }
-    pending++;
   };
 
   return {
@@ -147,8 +142,8 @@ export function createPenaltyGate(options: PenaltyGateOptions): PenaltyGate {
     onRequest(request, reply, done) {
       if (box.size === 0 || request.method !== "POST") return done();
       const path = pathOf(request.url);
-      const shape = MODEL_ROUTES.get(path);
-      if (shape === undefined) return done();
+      const route = MODEL_ROUTES.get(path);
+      if (route === undefined) return done();
       const key = presentedKey(request.headers);
       if (!key) return done();
       const id = digest(key);
@@ -162,7 +157,7 @@ export function createPenaltyGate(options: PenaltyGateOptions): PenaltyGate {
       // Answered on the raw response: no body read, no serialiser, no further hooks. Node drains
       // the unread body itself when the answer ends, so the connection stays usable.
       reply.hijack();
-      const body = JSON.stringify(errorBody(refusal.error, shape, request.id));
+      const body = JSON.stringify(errorBody(refusal.error, route.shape, request.id));
       reply.raw.writeHead(refusal.error.status, {
         "content-type": "application/json; charset=utf-8",
         "content-length": String(Buffer.byteLength(body)),
@@ -170,14 +165,10 @@ export function createPenaltyGate(options: PenaltyGateOptions): PenaltyGate {
         ...refusal.headers,
       });
       reply.raw.end(body);
-      count(boxed.value, request, path, refusal.error, now);
+      count(boxed.value, request, path, route.api, refusal.error, now);
     },
 
     flush,
-
-    stats() {
-      return { boxed: box.size, pendingRefusals: pending };
-    },
 
     close() {
       clearInterval(timer);
