@@ -30,6 +30,7 @@ import {
   loadModel,
   logitOf,
   parseModel,
+  jailbreakLogit,
   promptLogits,
   type Head,
   type LoadedModel,
@@ -248,9 +249,8 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
     const clusters = model.clusters;
     const f = extractFeatures(text, lower, 0, text.length, clusters);
     const jb = model.heads.jailbreak;
-    promptLogits(model, f.buffer, f.nChar, f.nWord, f.nShape, logits);
-    const pJb = calibrated(jb, logits[1]!);
     if (context === "document") {
+      const pJb = calibrated(jb, jailbreakLogit(model, f.buffer, f.nChar, f.nWord, f.nShape));
       if (pJb >= need("jailbreak"))
         emit("jailbreak", jb, pJb, 0, text.length, "jailbreak classifier (whole document)");
       const doc = model.heads.document;
@@ -275,6 +275,8 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
         emit("prompt_injection", doc, best, bestStart, bestEnd, "indirect-injection classifier (sentence)");
       return undefined;
     }
+    promptLogits(model, f.buffer, f.nChar, f.nWord, f.nShape, logits);
+    const pJb = calibrated(jb, logits[1]!);
     const inj = model.heads.prompt_injection;
     const pInj = calibrated(inj, logits[0]!);
     if (pInj >= need("prompt_injection"))

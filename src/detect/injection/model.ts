@@ -213,6 +213,33 @@ export function promptLogits(
   out[1] = hj.bias + (cj * rc + wj * rw + sj) * hj.scale;
 }
 
+/**
+ * The jailbreak head's logit alone, equal to `promptLogits`' second value (the same sums, scaled
+ * the same way): document scans need no injection head over the whole text, and one 256 KB weight
+ * table stays in cache better than the 512 KB pair table.
+ */
+export function jailbreakLogit(
+  model: LoadedModel,
+  idx: Int32Array,
+  nChar: number,
+  nWord: number,
+  nShape: number,
+): number {
+  const hj = model.heads.jailbreak;
+  const w = hj.weights;
+  let cj = 0;
+  for (let i = 0; i < nChar; i++) cj += w[idx[i]!]!;
+  let wj = 0;
+  const endWord = nChar + nWord;
+  for (let i = nChar; i < endWord; i++) wj += w[idx[i]!]!;
+  let sj = 0;
+  const endShape = endWord + nShape;
+  for (let i = endWord; i < endShape; i++) sj += w[idx[i]!]!;
+  const rc = 1 / Math.sqrt(Math.max(MIN_CHAR_NORM, nChar));
+  const rw = 1 / Math.sqrt(Math.max(MIN_WORD_NORM, nWord));
+  return hj.bias + (cj * rc + wj * rw + sj) * hj.scale;
+}
+
 export function calibrated(head: Head, logit: number): number {
   return sigmoid(head.a * logit + head.b);
 }
