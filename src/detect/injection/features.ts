@@ -28,12 +28,19 @@ export const MIN_CHAR_NORM = 24;
 export const MIN_WORD_NORM = 4;
 export const FEATURE_MASK = (1 << FEATURE_BITS) - 1;
 
-/** Result of one extraction: indices live in `buffer[0 .. nChar + nWord + nShape)`. */
+/**
+ * Result of one extraction: indices live in `buffer[0 .. nChar + nWord + nShape)`. The word
+ * group holds the cluster features too, unless they were asked for apart (`separateClusters`):
+ * then they are in `clusterBuffer[0 .. nCluster)` and the buffer holds exactly what an extraction
+ * without clusters gives.
+ */
 export interface Features {
   buffer: Int32Array;
   nChar: number;
   nWord: number;
   nShape: number;
+  clusterBuffer: Int32Array;
+  nCluster: number;
 }
 
 const FNV_PRIME = 16777619;
@@ -106,15 +113,23 @@ export function wordKey(word: string): number {
 }
 
 let buffer = new Int32Array(16384);
+let clusterBuffer = new Int32Array(4096);
 let fold = new Uint16Array(4096);
-const result: Features = { buffer, nChar: 0, nWord: 0, nShape: 0 };
+const result: Features = { buffer, nChar: 0, nWord: 0, nShape: 0, clusterBuffer, nCluster: 0 };
 
-function ensure(capacity: number): void {
-  if (buffer.length >= capacity) return;
-  let n = buffer.length;
-  while (n < capacity) n *= 2;
-  buffer = new Int32Array(n);
-  result.buffer = buffer;
+function ensure(capacity: number, clusterCapacity: number): void {
+  if (buffer.length < capacity) {
+    let n = buffer.length;
+    while (n < capacity) n *= 2;
+    buffer = new Int32Array(n);
+    result.buffer = buffer;
+  }
+  if (clusterBuffer.length < clusterCapacity) {
+    let n = clusterBuffer.length;
+    while (n < clusterCapacity) n *= 2;
+    clusterBuffer = new Int32Array(n);
+    result.clusterBuffer = clusterBuffer;
+  }
 }
 
 function finalize(h: number): number {
@@ -149,7 +164,9 @@ function shapeBucket(name: number, value: number): number {
 /**
  * Extracts features of `text[start, end)`. `lower` must be `text.toLowerCase()` (same length for
  * the code units we look at; the caller computes it once per view). The returned object and its
- * buffer are reused by the next call: copy what you keep.
+ * buffers are reused by the next call: copy what you keep. With `separateClusters`, the cluster
+ * features go to `clusterBuffer` (one extraction then serves a head with clusters and one without;
+ * the heads' sums do not depend on the order of the features).
  */
 export function extractFeatures(
   text: string,
@@ -157,13 +174,16 @@ export function extractFeatures(
   start = 0,
   end = text.length,
   clusters?: ClusterTable,
+  separateClusters = false,
 ): Features {
   const len = end - start;
-  ensure(len * 8 + 64);
+  ensure(len * 8 + 64, separateClusters ? len * 4 + 16 : 0);
   if (fold.length < len + 2) fold = new Uint16Array(Math.max(len + 2, fold.length * 2));
   const out = buffer;
+  const cout = separateClusters ? clusterBuffer : buffer;
   const fb = fold;
   let n = 0;
+  let nc = 0;
 
   // Pass 1: fold the text (lower-case, digits to 0, whitespace runs to one space) with a leading
   // and a trailing space, into a reused buffer.
@@ -286,9 +306,19 @@ export function extractFeatures(
         // previous word's cluster ("disregard"/"ignore" and "directives"/"instructions" share one).
         const cl = clusters.get(wordHash);
         const cur = cl === undefined ? NO_CLUSTER : cl;
-        if (cl !== undefined) out[n++] = finalize(Math.imul(SEED_CLUSTER ^ cl, FNV_PRIME));
-        if (hasPrev && (cl !== undefined || prevCluster !== NO_CLUSTER))
-          out[n++] = finalize(Math.imul(Math.imul(SEED_CLUSTER2 ^ prevCluster, FNV_PRIME) ^ cur, FNV_PRIME));
+        if (separateClusters) {
+          if (cl !== undefined) cout[nc++] = finalize(Math.imul(SEED_CLUSTER ^ cl, FNV_PRIME));
+          if (hasPrev && (cl !== undefined || prevCluster !== NO_CLUSTER))
+            cout[nc++] = finalize(
+              Math.imul(Math.imul(SEED_CLUSTER2 ^ prevCluster, FNV_PRIME) ^ cur, FNV_PRIME),
+            );
+        } else {
+          if (cl !== undefined) out[n++] = finalize(Math.imul(SEED_CLUSTER ^ cl, FNV_PRIME));
+          if (hasPrev && (cl !== undefined || prevCluster !== NO_CLUSTER))
+            out[n++] = finalize(
+              Math.imul(Math.imul(SEED_CLUSTER2 ^ prevCluster, FNV_PRIME) ^ cur, FNV_PRIME),
+            );
+        }
         prevCluster = cur;
       }
       prevWord = wordHash;
@@ -331,6 +361,7 @@ export function extractFeatures(
   result.nChar = nChar;
   result.nWord = nWord;
   result.nShape = nShape;
+  result.nCluster = nc;
   return result;
 }
 

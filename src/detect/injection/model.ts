@@ -17,6 +17,7 @@ import {
   MIN_WORD_NORM,
   WordClusterTable,
   type ClusterTable,
+  type Features,
 } from "./features.js";
 
 export type HeadName = "prompt_injection" | "jailbreak" | "document";
@@ -214,29 +215,28 @@ export function promptLogits(
 }
 
 /**
- * The jailbreak head's logit alone, equal to `promptLogits`' second value (the same sums, scaled
- * the same way): document scans need no injection head over the whole text, and one 256 KB weight
- * table stays in cache better than the 512 KB pair table.
+ * The jailbreak head's logit alone, equal to `promptLogits`' second value on the same features (the
+ * same integer sums, scaled the same way): document scans need no injection head over the whole
+ * text, and one 256 KB weight table stays in cache better than the 512 KB pair table. Cluster
+ * features extracted apart (`separateClusters`) count in the word group, as when interleaved.
  */
-export function jailbreakLogit(
-  model: LoadedModel,
-  idx: Int32Array,
-  nChar: number,
-  nWord: number,
-  nShape: number,
-): number {
+export function jailbreakLogit(model: LoadedModel, f: Features): number {
   const hj = model.heads.jailbreak;
   const w = hj.weights;
+  const idx = f.buffer;
+  const { nChar, nWord, nShape, nCluster } = f;
   let cj = 0;
   for (let i = 0; i < nChar; i++) cj += w[idx[i]!]!;
   let wj = 0;
   const endWord = nChar + nWord;
   for (let i = nChar; i < endWord; i++) wj += w[idx[i]!]!;
+  const cb = f.clusterBuffer;
+  for (let i = 0; i < nCluster; i++) wj += w[cb[i]!]!;
   let sj = 0;
   const endShape = endWord + nShape;
   for (let i = endWord; i < endShape; i++) sj += w[idx[i]!]!;
   const rc = 1 / Math.sqrt(Math.max(MIN_CHAR_NORM, nChar));
-  const rw = 1 / Math.sqrt(Math.max(MIN_WORD_NORM, nWord));
+  const rw = 1 / Math.sqrt(Math.max(MIN_WORD_NORM, nWord + nCluster));
   return hj.bias + (cj * rc + wj * rw + sj) * hj.scale;
 }
 
