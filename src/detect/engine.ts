@@ -47,6 +47,11 @@ export interface Engine {
   detectorsFor(categories: readonly string[]): string[];
   /** Runs the selected detectors on an already prepared text. */
   scanPrepared(prepared: PreparedText, options?: ScanOptions): Finding[];
+  /**
+   * `texts.map((t) => scan(t, options))`, faster over many small texts (a dataset's rows): the
+   * detectors that can rule work out for all texts at once do so.
+   */
+  scanMany(texts: readonly string[], options?: ScanOptions): Finding[][];
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
@@ -174,6 +179,21 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return scanPrepared(preparer(text), scanOptions);
     },
     scanPrepared,
+    scanMany: (texts, scanOptions = {}) => {
+      const detectors = select(scanOptions.detectors);
+      const prepared = texts.map((t) => preparer(t));
+      const found: Finding[][] = prepared.map(() => []);
+      for (const d of detectors) {
+        const each = d.scanMany
+          ? d.scanMany(prepared, scanOptions)
+          : prepared.map((p) => d.scan(p, scanOptions));
+        each.forEach((list, i) => {
+          const into = found[i]!;
+          for (const f of list) into.push(f);
+        });
+      }
+      return found.map((list) => sortFindings(dedupe(list)));
+    },
   };
 }
 

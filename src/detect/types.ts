@@ -85,4 +85,9 @@ export interface Detector {
   id: string;
   categories: readonly Category[];
   scan(input: PreparedText, options: ScanOptions): Finding[];
+  /**
+   * Optional: the findings of `scan` on each input, in less time over many small texts (work that
+   * one pass over all of them can rule out). Must equal `inputs.map((i) => scan(i, options))`.
+   */
+  scanMany?(inputs: readonly PreparedText[], options: ScanOptions): Finding[][];
 }

@@ -28,15 +28,33 @@ const GROUP = 6;
 
 export interface CompiledRules {
   readonly rules: readonly InjectionRule[];
-  /** Hits on `text`; `lower` is `text.toLowerCase()` (computed once by the caller). */
-  match(text: string, lower: string, context: DetectContext): RuleHit[];
+  /**
+   * Hits on `text`; `lower` is `text.toLowerCase()` (computed once by the caller). With `groups`
+   * (from `groupsIn` over texts that include this one), only those groups' patterns are tried: the
+   * others cannot match.
+   */
+  match(text: string, lower: string, context: DetectContext, groups?: ReadonlySet<number>): RuleHit[];
+  /**
+   * The rule groups whose patterns match somewhere in `texts`, in one pass per group over all of
+   * them (a superset of the groups matching any one text); undefined, meaning every group, when the
+   * texts are too long to be worth joining.
+   */
+  groupsIn(texts: readonly string[]): ReadonlySet<number> | undefined;
 }
 
 /** RE2 flags: case-insensitive; node-re2 always matches Unicode code points. */
 const FLAGS = "i";
 
+/**
+ * The same groups over many texts joined by line feeds. Multi-line, so that `^` and `$` match at
+ * each text's ends as they do alone; a match across two texts only costs a needless per-text pass.
+ */
+const JOINED_FLAGS = "im";
+/** Joined texts longer than this are not pre-filtered (the groups run per text as usual). */
+const MAX_JOINED_CHARS = 4_000_000;
+
 export function compileRules(rules: readonly InjectionRule[]): CompiledRules {
-  if (rules.length === 0) return { rules, match: () => [] };
+  if (rules.length === 0) return { rules, match: () => [], groupsIn: () => new Set() };
   const ids = new Set<string>();
   for (const r of rules) {
     if (ids.has(r.id)) throw new Error(`injection rule id "${r.id}" is duplicated`);
@@ -56,14 +74,37 @@ export function compileRules(rules: readonly InjectionRule[]): CompiledRules {
   }));
   const single = rules.map((r) => new RE2(r.pattern, FLAGS));
   const keywords = rules.map((r) => r.keywords);
+  let joinedSets: Array<(typeof groups)[number]["set"]> | undefined;
 
   return {
     rules,
-    match(text, lower, context) {
+    groupsIn(texts) {
+      let chars = 0;
+      for (const t of texts) chars += t.length + 1;
+      if (chars > MAX_JOINED_CHARS) return undefined;
+      joinedSets ??= groups.map(
+        ({ first }) =>
+          new RE2.Set(
+            rules.slice(first, first + GROUP).map((r) => r.pattern),
+            JOINED_FLAGS,
+          ),
+      );
+      const bytes = Buffer.from(texts.join("\n"), "utf8");
+      const found = new Set<number>();
+      joinedSets.forEach((set, g) => {
+        if (set.test(bytes)) found.add(g);
+      });
+      return found;
+    },
+    match(text, lower, context, only) {
       const hits: RuleHit[] = [];
+      if (only && only.size === 0) return hits;
       const bytes = Buffer.from(text, "utf8");
       const matched: number[] = [];
-      for (const { set, first } of groups) for (const j of set.match(bytes)) matched.push(first + j);
+      groups.forEach(({ set, first }, g) => {
+        if (only && !only.has(g)) return;
+        for (const j of set.match(bytes)) matched.push(first + j);
+      });
       matched.sort((a, b) => a - b);
       for (const i of matched) {
         const rule = rules[i]!;

@@ -309,73 +309,85 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
     return { pInj, pJb };
   }
 
-  return {
-    id: "injection",
-    categories: ["prompt_injection", "jailbreak"] as readonly Category[],
-    scan(input: PreparedText, scanOptions: ScanOptions): Finding[] {
-      const context: DetectContext = scanOptions.context === "document" ? "document" : "prompt";
-      const findings: Finding[] = [];
-      const seenRules = new Set<string>();
-      const hasNormalized = input.views.some((v) => v.origin === "normalized");
-      const mainOrigin = hasNormalized ? "normalized" : "original";
-      // Each view is lower-cased once and shared by the rules and the classifier. The classifier
-      // runs first so that its verdict on the whole prompt can temper the rules (fusion below).
-      const lowers = input.views.map((v) => v.text.toLowerCase());
-      let main: { pInj: number; pJb: number } | undefined;
-      // Quoted ranges per view and the classifier's verdict on the prompt's own words, computed
-      // only when a rule fires (fusion below).
-      let quoteCache: Map<number, { ranges: number[]; own?: { pInj: number; pJb: number } }> | undefined;
-      const quotesOf = (view: TextView, i: number) => {
-        quoteCache ??= new Map();
-        let q = quoteCache.get(i);
-        if (!q) quoteCache.set(i, (q = { ranges: quotedRanges(view.text) }));
-        return q;
-      };
-      // Words that mix Latin letters with look-alikes from other scripts ("ѕуѕtеm") hide an
-      // attack's n-grams from the classifier; then it also reads the skeleton view, where they are
-      // folded back to the letters a reader sees. Only then: the skeleton also folds accents and
-      // curly quotes, which the classifier's training text kept.
-      const homoglyphs = input.findings.some((f) => f.kind === "homoglyph");
-      input.views.forEach((view, i) => {
-        if (view.text.length === 0) return;
-        const decoded = view.depth > 0 || view.origin.startsWith("decoded:");
-        if (decoded || view.origin === mainOrigin || (homoglyphs && view.origin === "skeleton")) {
-          const p = classify(view, lowers[i]!, context, findings);
-          if (view.origin === mainOrigin) main = p;
-        }
-      });
-      input.views.forEach((view, i) => {
-        if (view.text.length === 0) return;
-        const decoded = view.depth > 0 || view.origin.startsWith("decoded:");
-        for (const hit of rules.match(view.text, lowers[i]!, context)) {
-          const key = `${hit.rule.id}|${codecOf(view) ?? ""}`;
-          if (seenRules.has(key)) continue;
-          seenRules.add(key);
-          const f = ruleFinding(hit, view);
-          // Fusion: a rule that fires only inside quotation marks, in a prompt whose own words
-          // (quotes masked) and whole text the classifier both leave unflagged, is a quotation or
-          // a discussion of an attack ("what does 'ignore previous instructions' mean?"). The
-          // finding stays, as a note ("info" does not flag), with its score lowered. Rules marked
-          // noFusion (forged chat-template tokens) are exempt.
-          if (main && !decoded && !hit.rule.noFusion && context === "prompt") {
-            const th = thresholds.prompt;
-            const quiet = main.pInj < th.prompt_injection && main.pJb < th.jailbreak;
-            if (quiet && view.text.length <= opts.maxClassifierChars) {
-              const q = quotesOf(view, i);
-              if (insideQuotes(q.ranges, hit.start, hit.end)) {
-                const own = q.own ?? (q.own = promptProbs(maskQuotes(view.text, q.ranges)));
-                if (own.pInj < th.prompt_injection && own.pJb < th.jailbreak) {
-                  f.score = Math.min(f.score, 0.3);
-                  f.severity = "info";
-                  f.reason = `${f.reason}; inside a quotation in a prompt the classifier calls benign (p = ${Math.max(own.pInj, own.pJb).toFixed(2)}), reported as a note`;
-                }
+  /** One text's findings; `groups`: the rule groups that can match it (all when undefined). */
+  function scanOne(input: PreparedText, scanOptions: ScanOptions, groups?: ReadonlySet<number>): Finding[] {
+    const context: DetectContext = scanOptions.context === "document" ? "document" : "prompt";
+    const findings: Finding[] = [];
+    const seenRules = new Set<string>();
+    const hasNormalized = input.views.some((v) => v.origin === "normalized");
+    const mainOrigin = hasNormalized ? "normalized" : "original";
+    // Each view is lower-cased once and shared by the rules and the classifier. The classifier
+    // runs first so that its verdict on the whole prompt can temper the rules (fusion below).
+    const lowers = input.views.map((v) => v.text.toLowerCase());
+    let main: { pInj: number; pJb: number } | undefined;
+    // Quoted ranges per view and the classifier's verdict on the prompt's own words, computed
+    // only when a rule fires (fusion below).
+    let quoteCache: Map<number, { ranges: number[]; own?: { pInj: number; pJb: number } }> | undefined;
+    const quotesOf = (view: TextView, i: number) => {
+      quoteCache ??= new Map();
+      let q = quoteCache.get(i);
+      if (!q) quoteCache.set(i, (q = { ranges: quotedRanges(view.text) }));
+      return q;
+    };
+    // Words that mix Latin letters with look-alikes from other scripts ("ѕуѕtеm") hide an
+    // attack's n-grams from the classifier; then it also reads the skeleton view, where they are
+    // folded back to the letters a reader sees. Only then: the skeleton also folds accents and
+    // curly quotes, which the classifier's training text kept.
+    const homoglyphs = input.findings.some((f) => f.kind === "homoglyph");
+    input.views.forEach((view, i) => {
+      if (view.text.length === 0) return;
+      const decoded = view.depth > 0 || view.origin.startsWith("decoded:");
+      if (decoded || view.origin === mainOrigin || (homoglyphs && view.origin === "skeleton")) {
+        const p = classify(view, lowers[i]!, context, findings);
+        if (view.origin === mainOrigin) main = p;
+      }
+    });
+    input.views.forEach((view, i) => {
+      if (view.text.length === 0) return;
+      const decoded = view.depth > 0 || view.origin.startsWith("decoded:");
+      for (const hit of rules.match(view.text, lowers[i]!, context, groups)) {
+        const key = `${hit.rule.id}|${codecOf(view) ?? ""}`;
+        if (seenRules.has(key)) continue;
+        seenRules.add(key);
+        const f = ruleFinding(hit, view);
+        // Fusion: a rule that fires only inside quotation marks, in a prompt whose own words
+        // (quotes masked) and whole text the classifier both leave unflagged, is a quotation or
+        // a discussion of an attack ("what does 'ignore previous instructions' mean?"). The
+        // finding stays, as a note ("info" does not flag), with its score lowered. Rules marked
+        // noFusion (forged chat-template tokens) are exempt.
+        if (main && !decoded && !hit.rule.noFusion && context === "prompt") {
+          const th = thresholds.prompt;
+          const quiet = main.pInj < th.prompt_injection && main.pJb < th.jailbreak;
+          if (quiet && view.text.length <= opts.maxClassifierChars) {
+            const q = quotesOf(view, i);
+            if (insideQuotes(q.ranges, hit.start, hit.end)) {
+              const own = q.own ?? (q.own = promptProbs(maskQuotes(view.text, q.ranges)));
+              if (own.pInj < th.prompt_injection && own.pJb < th.jailbreak) {
+                f.score = Math.min(f.score, 0.3);
+                f.severity = "info";
+                f.reason = `${f.reason}; inside a quotation in a prompt the classifier calls benign (p = ${Math.max(own.pInj, own.pJb).toFixed(2)}), reported as a note`;
               }
             }
           }
-          findings.push(f);
         }
-      });
-      return findings;
+        findings.push(f);
+      }
+    });
+    return findings;
+  }
+
+  return {
+    id: "injection",
+    categories: ["prompt_injection", "jailbreak"] as readonly Category[],
+    scan: (input, scanOptions) => scanOne(input, scanOptions),
+    scanMany(inputs, scanOptions) {
+      // Most texts of a dataset match no rule: one pass per rule group over all of them says
+      // which groups are worth trying on each text (often none).
+      const texts: string[] = [];
+      for (const input of inputs)
+        for (const view of input.views) if (view.text.length > 0) texts.push(view.text);
+      const groups = rules.groupsIn(texts);
+      return inputs.map((input) => scanOne(input, scanOptions, groups));
     },
   };
 }

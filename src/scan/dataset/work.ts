@@ -539,6 +539,52 @@ export class RowWork {
     }
   }
 
+  /**
+   * The content checks of a batch's rows (`undefined` samples are unreadable rows), the same as
+   * `contentOf` row by row: the rows that need only the injection, PII and secrets detectors go
+   * to the engine together (`scanMany`: one pass over all of them rules most rule patterns out),
+   * the others one by one. A failure in the joint scan is looked for row by row, so that the note
+   * names the row.
+   */
+  private contentOfRows(
+    samples: ReadonlyArray<Sample | undefined>,
+    lines: ReadonlyArray<number>,
+    groups: ReadonlySet<CheckGroup>,
+    out: ContentResult,
+  ): CheckResult[][] {
+    const results: CheckResult[][] = samples.map(() => []);
+    const engine = this.engine;
+    if (!engine) return results;
+    const detectors = [
+      ...(groups.has("injection") ? ["injection"] : []),
+      ...(groups.has("pii") ? ["pii"] : []),
+      ...(groups.has("secrets") ? ["secrets"] : []),
+    ];
+    const together: number[] = [];
+    samples.forEach((sample, r) => {
+      if (!sample) return;
+      if (groups.has("hidden_text") && !isAscii(sample.text)) {
+        results[r] = this.contentOf(sample, lines[r] as number, groups, out);
+      } else if (detectors.length > 0) together.push(r);
+    });
+    if (together.length === 0) return results;
+    let found: Finding[][] | undefined;
+    try {
+      found = engine.scanMany(
+        together.map((r) => (samples[r] as Sample).text),
+        { context: "document", detectors },
+      );
+    } catch {
+      found = undefined;
+    }
+    together.forEach((r, i) => {
+      results[r] = found
+        ? contentChecks(found[i] as Finding[], groups)
+        : this.contentOf(samples[r] as Sample, lines[r] as number, groups, out);
+    });
+    return results;
+  }
+
   run(rows: readonly WorkRow[]): PassResult {
     const context = this.context;
     if (!context) throw new Error("no pass context");
@@ -592,13 +638,24 @@ export class RowWork {
     const logLength = new Float64Array(n);
     const pattern = new Uint8Array(n);
     const scripts = new StringColumn(n);
-    for (let r = 0; r < n; r++) {
-      const row = rows[r] as WorkRow;
+    const samples = rows.map((row) => {
       const sample = sampleOf(row, settings);
-      if ("error" in sample) continue;
+      return "error" in sample ? undefined : sample;
+    });
+    const contentChecked = found
+      ? this.contentOfRows(
+          samples,
+          rows.map((row) => row.line),
+          groupSet,
+          found,
+        )
+      : undefined;
+    for (let r = 0; r < n; r++) {
+      const sample = samples[r];
+      if (sample === undefined) continue;
       ok[r] = 1;
-      if (found) {
-        const checks = this.contentOf(sample, row.line, groupSet, found);
+      if (found && contentChecked) {
+        const checks = contentChecked[r] as CheckResult[];
         if (checks.length > 0) found.checks.push([r, checks]);
       }
       if (sample.label !== undefined) labels.set(r, sample.label);
@@ -742,9 +799,17 @@ export class RowWork {
     const majority = [...c.scripts].sort((a, b) => b[1] - a[1])[0];
     const majorityShare = majority && c.scriptRows > 0 ? majority[1] / c.scriptRows : 0;
     const scriptCounts = new Map(c.scripts);
+    const parsed = rows.map((row) => sampleOf(row, c.settings));
+    const content = c.contentDone
+      ? undefined
+      : this.contentOfRows(
+          parsed.map((p) => ("error" in p ? undefined : p)),
+          rows.map((row) => row.line),
+          groups,
+          out,
+        );
     for (let r = 0; r < rows.length; r++) {
-      const row = rows[r] as WorkRow;
-      const sample = sampleOf(row, c.settings);
+      const sample = parsed[r] as Sample | { error: string };
       if ("error" in sample) {
         out.errors.push([r, sample.error]);
         continue;
@@ -850,7 +915,7 @@ export class RowWork {
           }
         }
       }
-      if (!c.contentDone) for (const x of this.contentOf(sample, row.line, groups, out)) checks.push(x);
+      if (content) for (const x of content[r] as CheckResult[]) checks.push(x);
       if (checks.length > 0) out.checks.push([r, checks]);
     }
     return out;
