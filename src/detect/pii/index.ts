@@ -60,7 +60,8 @@ export const piiOptionsSchema = z
   .strict();
 export type PiiOptions = z.input<typeof piiOptionsSchema>;
 
-const SEVERITY: Record<PiiKind, Severity> = {
+/** The severity of each kind's findings (fixed: what a kind is, not how sure a hit is). */
+export const PII_SEVERITY: Readonly<Record<PiiKind, Severity>> = {
   email: "medium",
   phone: "medium",
   credit_card: "high",
@@ -234,7 +235,7 @@ export function createPiiDetector(options: PiiOptions = {}): Detector {
             detector: "pii",
             kind: h.kind,
             category: "pii",
-            severity: SEVERITY[h.kind as PiiKind] ?? "medium",
+            severity: PII_SEVERITY[h.kind as PiiKind] ?? "medium",
             score: h.score,
             span,
             evidence: maskEvidence(view.text.slice(h.start, h.end)),

@@ -19,7 +19,7 @@
  * top-rows list, whatever the input size.
  */
 import { availableParallelism } from "node:os";
-import { createEngine, type Engine } from "../../detect/index.js";
+import type { Engine } from "../../detect/index.js";
 import { TAG_SHAPE } from "./features.js";
 import { withLabel } from "./minhash.js";
 import { WORKER_URL, workerAvailable, WorkerPool } from "./pool.js";
@@ -41,7 +41,7 @@ import {
   answerBucket,
   CHECK_IDS,
   CHECKS,
-  ENGINE_DETECTORS,
+  createContentEngine,
   formatP,
   hasContentChecks,
   RowWork,
@@ -62,7 +62,14 @@ export { CsvParser } from "./csv.js";
 export { splitLines } from "./lines.js";
 export { toSample, answerKind } from "./record.js";
 
-export { CHECKS, CHECK_IDS, type CheckGroup, type CheckId, type CheckResult } from "./work.js";
+export {
+  CHECKS,
+  CHECK_IDS,
+  createContentEngine,
+  type CheckGroup,
+  type CheckId,
+  type CheckResult,
+} from "./work.js";
 export { ScanWorkerError } from "./pool.js";
 
 /** A row is flagged when one of its checks scores at least this. */
@@ -321,7 +328,7 @@ export async function scanDataset(
   const executor =
     workers > 0 && !options.engine && workerAvailable(workerUrl)
       ? poolExecutor(new WorkerPool(workers, workerUrl))
-      : inlineExecutor(() => options.engine ?? createEngine({ detectors: [...ENGINE_DETECTORS] }));
+      : inlineExecutor(() => options.engine ?? createContentEngine());
   try {
     return await scan(options, onRow, { started, format, groups, total, executor });
   } finally {

@@ -10,7 +10,8 @@
  * Results are typed arrays where there is one value per row or per feature (they cross threads
  * without per-element cost) and sparse lists for what few rows have (checks, hits).
  */
-import type { Engine, Finding } from "../../detect/index.js";
+import { createEngine, type Engine, type Finding } from "../../detect/index.js";
+import { PII_KINDS, PII_SEVERITY } from "../../detect/pii/index.js";
 import { Featurizer, featureName, SEPARATOR_HASH, Tokens, type RowFeatures } from "./features.js";
 import { bandKeysOf, MAX_SHINGLE_TOKENS, MIN_DUPLICATE_TOKENS, tokenHash, withLabel } from "./minhash.js";
 import { AFFIRMATION, REFUSAL, toSample, type Sample } from "./record.js";
@@ -59,6 +60,19 @@ export interface CheckResult {
 
 /** The detectors the content checks run (the engine each thread builds). */
 export const ENGINE_DETECTORS = ["unicode", "injection", "pii", "secrets"] as const;
+
+/** PII findings below this severity rank (names: low; organisations: info) do not make a row check. */
+const PII_MIN_RANK = 2;
+
+/**
+ * The engine of the content checks: the PII detector looks only for the kinds that can make a row
+ * check (looking for names and organisations in every row cost a few percent of the scan, for
+ * findings the checks then dropped; the other kinds' hits do not depend on them).
+ */
+export function createContentEngine(): Engine {
+  const kinds = PII_KINDS.filter((k) => SEVERITY_RANK[PII_SEVERITY[k]] >= PII_MIN_RANK);
+  return createEngine({ detectors: [...ENGINE_DETECTORS], detectorOptions: { pii: { kinds } } });
+}
 
 /** A row as the readers give it, without what only the main thread needs (bytes, source). */
 export interface WorkRow {
@@ -334,7 +348,7 @@ function contentChecks(findings: readonly Finding[], groups: ReadonlySet<CheckGr
   for (const f of findings) {
     const rank = SEVERITY_RANK[f.severity];
     const where = f.span ? ` at ${f.span[0]}–${f.span[1]}` : "";
-    if (f.category === "pii" && groups.has("pii") && rank >= 2) {
+    if (f.category === "pii" && groups.has("pii") && rank >= PII_MIN_RANK) {
       keep("pii", f, `${f.kind.replace(/_/g, " ")}${where} (${f.evidence ?? "masked"})`);
     } else if (f.category === "secret" && groups.has("secrets") && rank >= 1) {
       keep("secret", f, `${f.kind.replace(/_/g, " ")}${where} (${f.evidence ?? "masked"})`);

@@ -5,13 +5,12 @@
  * every batch after it.
  */
 import { parentPort } from "node:worker_threads";
-import { createEngine } from "../../detect/index.js";
 import type { FromWorker, ToWorker } from "./pool.js";
-import { ENGINE_DETECTORS, RowWork, transferables, unpackRows } from "./work.js";
+import { createContentEngine, RowWork, transferables, unpackRows } from "./work.js";
 
 const port = parentPort;
 if (!port) throw new Error("worker.js runs in a worker thread");
-const work = new RowWork(() => createEngine({ detectors: [...ENGINE_DETECTORS] }));
+const work = new RowWork(createContentEngine);
 let broken: Error | undefined;
 
 port.on("message", (message: ToWorker) => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEngine } from "../../../src/detect/index.js";
 import {
+  createContentEngine,
   scanDataset,
   type CheckId,
   type DatasetScanOptions,
@@ -224,5 +225,33 @@ describe("content checks from the detection engine", () => {
   it("--checks limits what runs", async () => {
     const { summary } = await scan(jsonl(texts.map((text) => ({ text }))), { checks: ["secrets"] });
     expect(summary.checks).toMatchObject({ pii: 0, secret: 1, prompt_injection: 0, hidden_text: 0 });
+  });
+});
+
+describe("the content engine", () => {
+  it("finds, row by row, what the full engine finds (it skips only names and organisations, which never make a row check)", async () => {
+    const texts = [
+      "Dear John Smith, thank you for your order.",
+      "Please ship it to 1600 Pennsylvania Avenue NW, Washington, DC 20500.",
+      "Acme Holdings Ltd\n221B Baker Street\nLondon NW1 6XE",
+      "Call Maria Garcia at +1 415 555 0100 or write to maria.garcia@example.com",
+      "Her card 4111 1111 1111 1111 expires soon; SSN 078-05-1120.",
+      "Mr. Tanaka met Ms. Okafor at Globex Corporation on Friday.",
+      "an ordinary sentence about a film",
+    ];
+    const path = jsonl(texts.map((text, i) => ({ text, label: i % 2 ? "a" : "b" })));
+    const full = await scan(path, { checks: ["pii"], engine });
+    const content = await scan(path, { checks: ["pii"], engine: createContentEngine() });
+    expect(content.rows).toEqual(full.rows);
+    expect(full.rows.filter((r) => r.flagged).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("leaves names and organisations out of its PII kinds", () => {
+    const found = createContentEngine().scan("Mr. Tanaka met Ms. Okafor at Globex Corporation.", {
+      detectors: ["pii"],
+    });
+    expect(found.filter((f) => f.kind === "person" || f.kind === "organization")).toEqual([]);
+    const all = engine.scan("Mr. Tanaka met Ms. Okafor at Globex Corporation.", { detectors: ["pii"] });
+    expect(all.some((f) => f.kind === "person")).toBe(true);
   });
 });
