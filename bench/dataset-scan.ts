@@ -6,8 +6,10 @@
  * worker threads count) and the peak resident memory. Memory is the figure that shows the scan
  * streams: it must not grow with the file. On a shared machine MB/s follows the load; MB per CPU
  * second much less. `--workers N` sets the scanner's worker threads (default: its own default).
+ * `--input FILE [--field F] [--label-field F]` scans a file of yours instead of the synthetic one
+ * (made-up words are cheaper for the detection engine than real prose: see BENCHMARKS.md).
  */
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
@@ -71,14 +73,28 @@ export interface DatasetBenchResult {
   peakRssMB: number;
 }
 
+/** A file of the user's to scan instead of the synthetic one (`--input`), with its fields. */
+export interface BenchInput {
+  path: string;
+  field?: string;
+  labelField?: string;
+}
+
 export async function runDatasetBench(
   mb: number,
   workers?: number,
+  input?: BenchInput,
 ): Promise<{ results: DatasetBenchResult[]; load: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), "pcx-bench-dataset-"));
   const results: DatasetBenchResult[] = [];
   try {
-    const path = await writeSynthetic(dir, mb);
+    const path = input?.path ?? (await writeSynthetic(dir, mb));
+    const fields = input
+      ? {
+          ...(input.field ? { field: input.field } : {}),
+          ...(input.labelField ? { labelField: input.labelField } : {}),
+        }
+      : { labelField: "label" };
     const groups: Array<[string, CheckGroup[]]> = [
       ["statistics: backdoor + duplicates + outliers", ["backdoor", "duplicates", "outliers"]],
       ["backdoor", ["backdoor"]],
@@ -97,7 +113,7 @@ export async function runDatasetBench(
       const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
       const started = performance.now();
       const cpu = process.cpuUsage();
-      const summary = await scanDataset({ path, labelField: "label", checks, workers }, () => {
+      const summary = await scanDataset({ path, ...fields, checks, workers }, () => {
         peak = Math.max(peak, process.memoryUsage().rss);
       });
       const seconds = (performance.now() - started) / 1000;
@@ -131,16 +147,31 @@ if (isMain(import.meta.url)) {
   const mb = at >= 0 ? Number(args[at + 1]) : 20;
   const wat = args.indexOf("--workers");
   const workers = wat >= 0 ? Number(args[wat + 1]) : undefined;
+  const value = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const inputPath = value("--input");
+  const input = inputPath
+    ? {
+        path: inputPath,
+        ...(value("--field") ? { field: value("--field") } : {}),
+        ...(value("--label-field") ? { labelField: value("--label-field") } : {}),
+      }
+    : undefined;
   if (
     !Number.isFinite(mb) ||
     mb <= 0 ||
-    (workers !== undefined && !(Number.isInteger(workers) && workers >= 0))
+    (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) ||
+    (inputPath !== undefined && !existsSync(inputPath))
   ) {
-    console.error("usage: node dist/bench/dataset-scan.js [--mb N] [--workers N] [--json]");
+    console.error(
+      "usage: node dist/bench/dataset-scan.js [--mb N | --input FILE [--field F] [--label-field F]] [--workers N] [--json]",
+    );
     process.exit(2);
   }
   const loadBefore = loadavg();
-  const { results, load } = await runDatasetBench(mb, workers);
+  const { results, load } = await runDatasetBench(mb, workers, input);
   if (args.includes("--json")) console.log(JSON.stringify({ loadBefore, loadAfter: load, results }, null, 2));
   else {
     console.log(

@@ -52,6 +52,12 @@ export interface ScanOptions {
   systemPrompt?: string;
   /** For output-side leak detection: canary tokens the gateway inserted. */
   canaries?: readonly string[];
+  /**
+   * Word-level explanations in classifier findings' reasons (the words that weigh most); default
+   * true. Bulk scans that do not show reasons (a dataset's millions of rows) turn them off: each
+   * costs a scoring of every word of the text.
+   */
+  explain?: boolean;
 }
 
 /**

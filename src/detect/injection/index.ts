@@ -227,6 +227,7 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
     lowerView: string,
     context: DetectContext,
     out: Finding[],
+    explain: boolean,
   ): { pInj: number; pJb: number } | undefined {
     if (!model) return undefined;
     const cut = view.text.length > opts.maxClassifierChars;
@@ -246,7 +247,7 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
       what: string,
     ) => {
       const clusters = head === model!.heads.document ? undefined : model!.clusters;
-      const words = topContributors(head, text, start, end, clusters);
+      const words = explain ? topContributors(head, text, start, end, clusters) : [];
       out.push({
         detector: "injection",
         kind: codec ? "encoded_payload" : "classifier",
@@ -338,7 +339,7 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
       if (view.text.length === 0) return;
       const decoded = view.depth > 0 || view.origin.startsWith("decoded:");
       if (decoded || view.origin === mainOrigin || (homoglyphs && view.origin === "skeleton")) {
-        const p = classify(view, lowers[i]!, context, findings);
+        const p = classify(view, lowers[i]!, context, findings, scanOptions.explain !== false);
         if (view.origin === mainOrigin) main = p;
       }
     });

@@ -546,7 +546,10 @@ export class RowWork {
     ];
     if (detectors.length === 0) return [];
     try {
-      return contentChecks(engine.scan(sample.text, { context: "document", detectors }), groups);
+      return contentChecks(
+        engine.scan(sample.text, { context: "document", explain: false, detectors }),
+        groups,
+      );
     } catch (error) {
       out.notes.push(`line ${line}: detection failed: ${(error as Error).message}`);
       return [];
@@ -586,7 +589,7 @@ export class RowWork {
     try {
       found = engine.scanMany(
         together.map((r) => (samples[r] as Sample).text),
-        { context: "document", detectors },
+        { context: "document", explain: false, detectors },
       );
     } catch {
       found = undefined;
