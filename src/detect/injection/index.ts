@@ -79,6 +79,13 @@ interface Thresholds {
   document: Record<InjectionCategory, number>;
 }
 
+/**
+ * Texts pre-filtered together by `scanMany`: over a run of 512 prompts some rule group nearly
+ * always matched somewhere, and every text then paid for it; runs of 32 were fastest on prompts
+ * and prose alike (−28 % of the detector's time on the prompt datasets, measured by CPU time).
+ */
+const MANY_RUN = 32;
+
 /** Fewest non-space characters a text needs before the classifier reads it. */
 export const MIN_CLASSIFIER_CHARS = 8;
 
@@ -382,13 +389,18 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
     categories: ["prompt_injection", "jailbreak"] as readonly Category[],
     scan: (input, scanOptions) => scanOne(input, scanOptions),
     scanMany(inputs, scanOptions) {
-      // Most texts of a dataset match no rule: one pass per rule group over all of them says
-      // which groups are worth trying on each text (often none).
-      const texts: string[] = [];
-      for (const input of inputs)
-        for (const view of input.views) if (view.text.length > 0) texts.push(view.text);
-      const groups = rules.groupsIn(texts);
-      return inputs.map((input) => scanOne(input, scanOptions, groups));
+      // Most texts of a dataset match no rule: one pass per rule group over a run of them says
+      // which groups are worth trying on each text of the run (often none).
+      const out: Finding[][] = [];
+      for (let from = 0; from < inputs.length; from += MANY_RUN) {
+        const run = inputs.slice(from, from + MANY_RUN);
+        const texts: string[] = [];
+        for (const input of run)
+          for (const view of input.views) if (view.text.length > 0) texts.push(view.text);
+        const groups = rules.groupsIn(texts);
+        for (const input of run) out.push(scanOne(input, scanOptions, groups));
+      }
+      return out;
     },
   };
 }
