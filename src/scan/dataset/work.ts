@@ -377,6 +377,16 @@ function contentChecks(findings: readonly Finding[], groups: ReadonlySet<CheckGr
   return [...best.values()];
 }
 
+/** The detectors a row's content checks need (ASCII text cannot hide characters). */
+function contentDetectors(sample: Sample, groups: ReadonlySet<CheckGroup>): string[] {
+  return [
+    ...(groups.has("injection") ? ["injection"] : []),
+    ...(groups.has("pii") ? ["pii"] : []),
+    ...(groups.has("secrets") ? ["secrets"] : []),
+    ...(groups.has("hidden_text") && !isAscii(sample.text) ? ["unicode"] : []),
+  ];
+}
+
 const LENGTH_Z = 5;
 
 /** Whether any check group needs the detection engine. */
@@ -538,12 +548,7 @@ export class RowWork {
   ): CheckResult[] {
     const engine = this.engine;
     if (!engine) return [];
-    const detectors = [
-      ...(groups.has("injection") ? ["injection"] : []),
-      ...(groups.has("pii") ? ["pii"] : []),
-      ...(groups.has("secrets") ? ["secrets"] : []),
-      ...(groups.has("hidden_text") && !isAscii(sample.text) ? ["unicode"] : []),
-    ];
+    const detectors = contentDetectors(sample, groups);
     if (detectors.length === 0) return [];
     try {
       return contentChecks(
@@ -558,10 +563,9 @@ export class RowWork {
 
   /**
    * The content checks of a batch's rows (`undefined` samples are unreadable rows), the same as
-   * `contentOf` row by row: the rows that need only the injection, PII and secrets detectors go
-   * to the engine together (`scanMany`: one pass over all of them rules most rule patterns out),
-   * the others one by one. A failure in the joint scan is looked for row by row, so that the note
-   * names the row.
+   * `contentOf` row by row: the rows that need the same detectors go to the engine together
+   * (`scanMany`: one pass over a run of rows rules most rule patterns out). A failure in a joint
+   * scan is looked for row by row, so that the note names the row.
    */
   private contentOfRows(
     samples: ReadonlyArray<Sample | undefined>,
@@ -572,33 +576,33 @@ export class RowWork {
     const results: CheckResult[][] = samples.map(() => []);
     const engine = this.engine;
     if (!engine) return results;
-    const detectors = [
-      ...(groups.has("injection") ? ["injection"] : []),
-      ...(groups.has("pii") ? ["pii"] : []),
-      ...(groups.has("secrets") ? ["secrets"] : []),
-    ];
-    const together: number[] = [];
+    // Rows that need the same detectors go together (ASCII rows need no hidden-text detector).
+    const together = new Map<string, { detectors: string[]; rows: number[] }>();
     samples.forEach((sample, r) => {
       if (!sample) return;
-      if (groups.has("hidden_text") && !isAscii(sample.text)) {
-        results[r] = this.contentOf(sample, lines[r] as number, groups, out);
-      } else if (detectors.length > 0) together.push(r);
+      const detectors = contentDetectors(sample, groups);
+      if (detectors.length === 0) return;
+      const key = detectors.join(",");
+      const group = together.get(key);
+      if (group) group.rows.push(r);
+      else together.set(key, { detectors, rows: [r] });
     });
-    if (together.length === 0) return results;
-    let found: Finding[][] | undefined;
-    try {
-      found = engine.scanMany(
-        together.map((r) => (samples[r] as Sample).text),
-        { context: "document", explain: false, detectors },
-      );
-    } catch {
-      found = undefined;
+    for (const { detectors, rows } of together.values()) {
+      let found: Finding[][] | undefined;
+      try {
+        found = engine.scanMany(
+          rows.map((r) => (samples[r] as Sample).text),
+          { context: "document", explain: false, detectors },
+        );
+      } catch {
+        found = undefined;
+      }
+      rows.forEach((r, i) => {
+        results[r] = found
+          ? contentChecks(found[i] as Finding[], groups)
+          : this.contentOf(samples[r] as Sample, lines[r] as number, groups, out);
+      });
     }
-    together.forEach((r, i) => {
-      results[r] = found
-        ? contentChecks(found[i] as Finding[], groups)
-        : this.contentOf(samples[r] as Sample, lines[r] as number, groups, out);
-    });
     return results;
   }
 
