@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createPiiDetector } from "../../../src/detect/pii/index.js";
 import { preparedFromOriginal } from "../../../src/detect/text-view.js";
@@ -85,5 +86,49 @@ describe("pii: bounded time", () => {
       det.scan(preparedFromOriginal(text), {});
       expect(performance.now() - t, text.slice(0, 10)).toBeLessThan(5000);
     }
+  });
+});
+
+describe("pii: addresses alone", () => {
+  const addressesOnly = createPiiDetector({ kinds: ["street_address"] });
+  const withOrgs = createPiiDetector({ kinds: ["street_address", "organization"] });
+  const addresses = (d: typeof det, text: string) =>
+    d
+      .scan(preparedFromOriginal(text), {})
+      .filter((f) => f.kind === "street_address")
+      .map((f) => [f.span, f.score]);
+  const piece = fc.constantFrom(
+    "USS Enterprise",
+    "USNS Comfort FPO AE 09568",
+    "at the corner of Main Street and Elm Avenue, then left",
+    "PO Box",
+    "Apt",
+    "Suite 12B",
+    "lives at Rue de Tanger",
+    "Via Franscini",
+    "Wingertweg",
+    "221B Baker Street",
+    "Hello there",
+    "\n",
+    "Acme Ltd",
+  );
+  const text = fc
+    .array(fc.oneof(piece, fc.string({ maxLength: 12 })), { maxLength: 8 })
+    .map((parts) => parts.join(" "));
+
+  it("without digits, the shortcut that skips tokenising finds what the tokenising path finds", () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(addresses(addressesOnly, t)).toEqual(addresses(withOrgs, t));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("still finds the addresses that need no digit", () => {
+    expect(addresses(addressesOnly, "Mail it to USS Enterprise please").length).toBe(1);
+    expect(addresses(addressesOnly, "Meet me at the corner of Main Street and Elm Avenue, ok?").length).toBe(
+      1,
+    );
   });
 });
