@@ -17,25 +17,38 @@ const SCRIPTS: ReadonlyArray<readonly [string, RegExp]> = [
 // eslint-disable-next-line no-control-regex
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
+/** Index into SCRIPTS of a code point's script, or -1; remembered (texts reuse few code points). */
+const scriptOfCodePoint = new Map<number, number>();
+const LATIN = 0;
+
+function scriptIndex(cp: number): number {
+  if (cp < 0x80) return (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122) ? LATIN : -1;
+  let known = scriptOfCodePoint.get(cp);
+  if (known === undefined) {
+    const ch = String.fromCodePoint(cp);
+    known = SCRIPTS.findIndex(([, re]) => re.test(ch));
+    // A text of rare code points cannot grow the memo without bound.
+    if (scriptOfCodePoint.size >= 65_536) scriptOfCodePoint.clear();
+    scriptOfCodePoint.set(cp, known);
+  }
+  return known;
+}
+
 export function dominantScript(text: string): string | undefined {
   const head = text.length > 2000 ? text.slice(0, 2000) : text;
   if (ASCII_ONLY.test(head)) return /[A-Za-z]/.test(head) ? "Latin" : undefined;
-  const counts = new Map<string, number>();
-  for (const ch of head) {
-    if (ch.charCodeAt(0) < 0x80) {
-      if (/[A-Za-z]/.test(ch)) counts.set("Latin", (counts.get("Latin") ?? 0) + 1);
-      continue;
-    }
-    for (const [name, re] of SCRIPTS) {
-      if (re.test(ch)) {
-        counts.set(name, (counts.get(name) ?? 0) + 1);
-        break;
-      }
-    }
+  // Counted in order of each script's first letter, so that ties go to the script seen first.
+  const counts = new Map<number, number>();
+  for (let i = 0; i < head.length; i++) {
+    const cp = head.codePointAt(i) as number;
+    if (cp > 0xffff) i++;
+    const script = scriptIndex(cp);
+    if (script >= 0) counts.set(script, (counts.get(script) ?? 0) + 1);
   }
   let best: string | undefined;
   let n = 0;
-  for (const [name, c] of counts) if (c > n) [best, n] = [name, c];
+  for (const [script, c] of counts)
+    if (c > n) [best, n] = [(SCRIPTS[script] as readonly [string, RegExp])[0], c];
   return best;
 }
 
