@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from "node:net";
-import type { SecurityEvent } from "../events/index.js";
+import { occurrences, type SecurityEvent } from "../events/index.js";
 import { hashString } from "./sketch.js";
 import type { Observation } from "./state.js";
 
@@ -74,6 +74,7 @@ export function observation(event: SecurityEvent, maximal: MaximalThresholds): O
   const maxTokens = features?.max_tokens ?? null;
   const completion = event.usage?.completion_tokens ?? 0;
   const n = features?.n ?? 1;
+  const weight = Math.min(occurrences(event), 1_000_000);
   return {
     time: event.time,
     ip: ip ? hashString(ip) : 0,
@@ -95,6 +96,6 @@ export function observation(event: SecurityEvent, maximal: MaximalThresholds): O
     blocked: event.decision.action === "block" && event.findings.length > 0,
     limited: event.error_code !== undefined && LIMIT_REFUSALS.has(event.error_code),
     // A penalty-box summary stands for `count` refused requests (src/gateway/penalty.ts).
-    ...(event.count !== undefined && event.count > 1 ? { weight: Math.min(event.count, 1_000_000) } : {}),
+    ...(weight > 1 ? { weight } : {}),
   };
 }

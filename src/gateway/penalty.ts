@@ -1,13 +1,14 @@
 import { hash } from "node:crypto";
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import type { EventBus } from "../events/index.js";
-import { PenaltyBox } from "../limits/penalty-box.js";
+import { PenaltyBox } from "../limits/index.js";
 import type { Identity } from "./auth/index.js";
 import { presentedKey } from "./auth/index.js";
 import { refusalSummaryEvent, type RefusalSummary } from "./emit.js";
-import { errorBody, type ErrorShape, type GatewayError } from "./errors.js";
+import { errorBody, type GatewayError } from "./errors.js";
 import { pathOf } from "./overload.js";
 import type { ApiKind } from "./providers/index.js";
+import { MODEL_ROUTES } from "./routes/model-routes.js";
 
 /**
  * The penalty box: a key that its request-rate limit has just refused is answered its next 429s
@@ -60,14 +61,6 @@ export interface PenaltyGate {
   /** Stops the timer and publishes what is pending. */
   close(): void;
 }
-
-/** Model routes, their API and the error shape each answers in; nothing else is ever boxed. */
-const MODEL_ROUTES = new Map<string, { api: ApiKind; shape: ErrorShape }>([
-  ["/v1/chat/completions", { api: "openai.chat", shape: "openai" }],
-  ["/v1/completions", { api: "openai.completions", shape: "openai" }],
-  ["/v1/embeddings", { api: "openai.embeddings", shape: "openai" }],
-  ["/v1/messages", { api: "anthropic.messages", shape: "anthropic" }],
-]);
 
 /**
  * The box is keyed by a digest of the presented key, never the key itself, so no secret sits in

@@ -23,6 +23,7 @@ import { registerIncidentRoutes } from "./routes/incidents.js";
 import { registerConfigRoutes } from "./routes/config.js";
 import { createOverloadGuard } from "./overload.js";
 import { modelHandler } from "./routes/model-api.js";
+import { MODEL_ROUTES } from "./routes/model-routes.js";
 import { registerOpsRoutes } from "./routes/ops.js";
 import type { PenaltyGate } from "./penalty.js";
 import type { GatewayRuntime, PayloadRecorder } from "./runtime.js";
@@ -255,10 +256,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       .send(errorBody(error, shapeFor(request.url), request.id));
   });
 
-  app.post("/v1/chat/completions", modelHandler(runtime, "openai.chat", "openai"));
-  app.post("/v1/completions", modelHandler(runtime, "openai.completions", "openai"));
-  app.post("/v1/embeddings", modelHandler(runtime, "openai.embeddings", "openai"));
-  app.post("/v1/messages", modelHandler(runtime, "anthropic.messages", "anthropic"));
+  for (const [path, { api, shape }] of MODEL_ROUTES) app.post(path, modelHandler(runtime, api, shape));
   registerOpsRoutes(app, runtime);
   registerAdminRoutes(app, runtime);
   registerIncidentRoutes(app, runtime);

@@ -9,6 +9,7 @@ export { Admission, type LimitStore } from "./store.js";
 export { MemoryStore, CONCURRENCY_RETRY_MS, type Clock } from "./memory-store.js";
 export { RedisStore, LimitStoreUnavailableError, type RedisStoreOptions } from "./redis-store.js";
 export { IpLimiter } from "./ip-limiter.js";
+export { PenaltyBox } from "./penalty-box.js";
 export { buildPlan, type Plan, type Rule, type Unit } from "./rules.js";
 export { TokenCounter, encodingFor, loadEncodings, COUNT_BUDGET_MS, type EncodingName } from "./tokens.js";
 export { countPrompt, requestedCompletion, completionField, choices, type PromptApi } from "./prompt.js";

@@ -1,4 +1,4 @@
-import type { EventFinding, SecurityEvent } from "../../events/index.js";
+import { occurrences, type EventFinding, type SecurityEvent } from "../../events/index.js";
 import { RecentMap } from "../recent.js";
 import type { IncidentRule, Trigger } from "../types.js";
 
@@ -190,8 +190,7 @@ export function compileRules(rules: readonly IncidentRule[], maxTracked = 100_00
         const state = track(`${rule.id}\u0000${keyId}`);
         state.sample.push({ id: event.id, ...(event.request_id ? { requestId: event.request_id } : {}) });
         if (state.sample.length > SAMPLE) state.sample.shift();
-        const weight = event.count !== undefined && event.count > 1 ? event.count : 1;
-        if (!count(rule, state, event.time, weight)) continue;
+        if (!count(rule, state, event.time, occurrences(event))) continue;
         // A detection repeats its reasons in decision.reasons: each is said once.
         const reasons = [
           ...new Set(
