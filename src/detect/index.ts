@@ -18,6 +18,7 @@ export type { RedactOptions, RedactStyle, StreamRestorer, Vault, VaultOptions } 
 export { createPreparer, prepare, warmUp } from "./unicode/index.js";
 export type { PrepareOptions, PrepareOptionsInput } from "./unicode/index.js";
 export { maskEvidence } from "./mask.js";
+export { PII_KINDS, PII_SEVERITY, type PiiKind } from "./pii/index.js";
 export type {
   Category,
   DetectContext,

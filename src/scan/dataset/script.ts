@@ -3,7 +3,7 @@
  * for "an answer in another language than the rest". Only the first 2,000 characters are read.
  */
 
-const SCRIPTS: ReadonlyArray<readonly [string, RegExp]> = [
+export const SCRIPTS: ReadonlyArray<readonly [string, RegExp]> = [
   ["Latin", /\p{Script=Latin}/u],
   ["Cyrillic", /\p{Script=Cyrillic}/u],
   ["Greek", /\p{Script=Greek}/u],

@@ -10,8 +10,7 @@
  * Results are typed arrays where there is one value per row or per feature (they cross threads
  * without per-element cost) and sparse lists for what few rows have (checks, hits).
  */
-import { createEngine, type Engine, type Finding } from "../../detect/index.js";
-import { PII_KINDS, PII_SEVERITY } from "../../detect/pii/index.js";
+import { createEngine, PII_KINDS, PII_SEVERITY, type Engine, type Finding } from "../../detect/index.js";
 import { Featurizer, featureName, SEPARATOR_HASH, Tokens, type RowFeatures } from "./features.js";
 import { bandKeysOf, MAX_SHINGLE_TOKENS, MIN_DUPLICATE_TOKENS, tokenHash, withLabel } from "./minhash.js";
 import { AFFIRMATION, REFUSAL, toSample, type Sample } from "./record.js";
@@ -59,7 +58,7 @@ export interface CheckResult {
 }
 
 /** The detectors the content checks run (the engine each thread builds). */
-export const ENGINE_DETECTORS = ["unicode", "injection", "pii", "secrets"] as const;
+const ENGINE_DETECTORS = ["unicode", "injection", "pii", "secrets"] as const;
 
 /** PII findings below this severity rank (names: low; organisations: info) do not make a row check. */
 const PII_MIN_RANK = 2;
