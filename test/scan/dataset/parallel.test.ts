@@ -42,6 +42,14 @@ const CHARS = [
   "\u200b",
   "😀",
   "٣",
+  // a combining mark (neither letter nor number), a letter number, an astral letter, line and
+  // ideographic spaces, a lone surrogate: each class the token pattern tells apart
+  "\u0301",
+  "Ⅻ",
+  "𝒜",
+  "\u2028",
+  "\u3000",
+  "\ud800",
 ];
 const text = fc.array(fc.constantFrom(...CHARS), { maxLength: 80 }).map((a) => a.join(""));
 
