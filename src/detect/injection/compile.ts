@@ -35,26 +35,30 @@ export interface CompiledRules {
    */
   match(text: string, lower: string, context: DetectContext, groups?: ReadonlySet<number>): RuleHit[];
   /**
-   * The rule groups whose patterns match somewhere in `texts`, in one pass per group over all of
-   * them (a superset of the groups matching any one text); undefined, meaning every group, when the
-   * texts are too long to be worth joining.
+   * For each of `texts`, the rule groups that can match it (a superset of those that do), found
+   * in one pass per group over all of them joined; undefined, meaning every group for every text,
+   * when the texts are too long to be worth joining.
    */
-  groupsIn(texts: readonly string[]): ReadonlySet<number> | undefined;
+  groupsIn(texts: readonly string[]): Array<ReadonlySet<number>> | undefined;
 }
 
 /** RE2 flags: case-insensitive; node-re2 always matches Unicode code points. */
 const FLAGS = "i";
 
 /**
- * The same groups over many texts joined by line feeds. Multi-line, so that `^` and `$` match at
- * each text's ends as they do alone; a match across two texts only costs a needless per-text pass.
+ * Each group as one alternation, searched over many texts joined by line feeds. Multi-line, so
+ * that `^` and `$` match at each text's ends as they do alone. Every text that a match found in
+ * the joined text overlaps can match the group; a text with a match of its own is always among
+ * them: the search cannot pass the start of that match without finding one that begins at or
+ * before it, and that one either overlaps the text or ends before it. A match across two texts
+ * only costs a needless per-text pass.
  */
-const JOINED_FLAGS = "im";
+const JOINED_FLAGS = "gim";
 /** Joined texts longer than this are not pre-filtered (the groups run per text as usual). */
 const MAX_JOINED_CHARS = 4_000_000;
 
 export function compileRules(rules: readonly InjectionRule[]): CompiledRules {
-  if (rules.length === 0) return { rules, match: () => [], groupsIn: () => new Set() };
+  if (rules.length === 0) return { rules, match: () => [], groupsIn: (texts) => texts.map(() => new Set()) };
   const ids = new Set<string>();
   for (const r of rules) {
     if (ids.has(r.id)) throw new Error(`injection rule id "${r.id}" is duplicated`);
@@ -74,7 +78,7 @@ export function compileRules(rules: readonly InjectionRule[]): CompiledRules {
   }));
   const single = rules.map((r) => new RE2(r.pattern, FLAGS));
   const keywords = rules.map((r) => r.keywords);
-  let joinedSets: Array<(typeof groups)[number]["set"]> | undefined;
+  let joined: RE2[] | undefined;
 
   return {
     rules,
@@ -82,17 +86,36 @@ export function compileRules(rules: readonly InjectionRule[]): CompiledRules {
       let chars = 0;
       for (const t of texts) chars += t.length + 1;
       if (chars > MAX_JOINED_CHARS) return undefined;
-      joinedSets ??= groups.map(
+      joined ??= groups.map(
         ({ first }) =>
-          new RE2.Set(
-            rules.slice(first, first + GROUP).map((r) => r.pattern),
+          new RE2(
+            rules
+              .slice(first, first + GROUP)
+              .map((r) => `(?:${r.pattern})`)
+              .join("|"),
             JOINED_FLAGS,
           ),
       );
       const bytes = Buffer.from(texts.join("\n"), "utf8");
-      const found = new Set<number>();
-      joinedSets.forEach((set, g) => {
-        if (set.test(bytes)) found.add(g);
+      // The byte offset of each text's line feed (one past its end, for the last).
+      const ends = new Int32Array(texts.length);
+      let at = -1;
+      texts.forEach((t, i) => (ends[i] = at += Buffer.byteLength(t, "utf8") + 1));
+      const found = texts.map(() => new Set<number>());
+      joined.forEach((re, g) => {
+        re.lastIndex = 0;
+        let row = 0;
+        for (let m = re.exec(bytes); m !== null; m = re.exec(bytes)) {
+          const start = m.index;
+          const length = m[0].length;
+          const last = start + Math.max(0, length - 1);
+          while (row < texts.length - 1 && ends[row]! < start) row++;
+          for (let r = row; r < texts.length; r++) {
+            found[r]!.add(g);
+            if (ends[r]! >= last) break;
+          }
+          if (length === 0) re.lastIndex = start + 1;
+        }
       });
       return found;
     },

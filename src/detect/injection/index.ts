@@ -397,8 +397,19 @@ export function createInjectionDetector(options: InjectionDetectorOptions = {}):
         const texts: string[] = [];
         for (const input of run)
           for (const view of input.views) if (view.text.length > 0) texts.push(view.text);
-        const groups = rules.groupsIn(texts);
-        for (const input of run) out.push(scanOne(input, scanOptions, groups));
+        const perText = rules.groupsIn(texts);
+        let t = 0;
+        for (const input of run) {
+          let groups: Set<number> | undefined;
+          if (perText) {
+            groups = new Set();
+            for (const view of input.views) {
+              if (view.text.length === 0) continue;
+              for (const g of perText[t++]!) groups.add(g);
+            }
+          }
+          out.push(scanOne(input, scanOptions, groups));
+        }
       }
       return out;
     },
