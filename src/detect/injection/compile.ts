@@ -35,9 +35,10 @@ export interface CompiledRules {
    */
   match(text: string, lower: string, context: DetectContext, groups?: ReadonlySet<number>): RuleHit[];
   /**
-   * For each of `texts`, the rule groups that can match it (a superset of those that do), found
-   * in one pass per group over all of them joined; undefined, meaning every group for every text,
-   * when the texts are too long to be worth joining.
+   * For each of `texts`, the rule groups that can match it (a superset of those that do): one
+   * pass per group over all of them joined, and for a group that matched there, one over each
+   * text; undefined, meaning every group for every text, when the texts are too long to be worth
+   * joining.
    */
   groupsIn(texts: readonly string[]): Array<ReadonlySet<number>> | undefined;
 }
@@ -46,14 +47,12 @@ export interface CompiledRules {
 const FLAGS = "i";
 
 /**
- * Each group as one alternation, searched over many texts joined by line feeds. Multi-line, so
- * that `^` and `$` match at each text's ends as they do alone. Every text that a match found in
- * the joined text overlaps can match the group; a text with a match of its own is always among
- * them: the search cannot pass the start of that match without finding one that begins at or
- * before it, and that one either overlaps the text or ends before it. A match across two texts
- * only costs a needless per-text pass.
+ * The same groups over many texts joined by line feeds, then over each text of a batch that
+ * matched. Multi-line, so that `^` and `$` match at each text's ends as they do alone (inside a
+ * text they also match at its line breaks: a superset of what the per-text pass matches, as a
+ * pre-filter must be). A match across two texts only costs a needless per-text test.
  */
-const JOINED_FLAGS = "gim";
+const JOINED_FLAGS = "im";
 /** Joined texts longer than this are not pre-filtered (the groups run per text as usual). */
 const MAX_JOINED_CHARS = 4_000_000;
 
@@ -78,7 +77,7 @@ export function compileRules(rules: readonly InjectionRule[]): CompiledRules {
   }));
   const single = rules.map((r) => new RE2(r.pattern, FLAGS));
   const keywords = rules.map((r) => r.keywords);
-  let joined: RE2[] | undefined;
+  let joinedSets: Array<(typeof groups)[number]["set"]> | undefined;
 
   return {
     rules,
@@ -86,36 +85,30 @@ export function compileRules(rules: readonly InjectionRule[]): CompiledRules {
       let chars = 0;
       for (const t of texts) chars += t.length + 1;
       if (chars > MAX_JOINED_CHARS) return undefined;
-      joined ??= groups.map(
+      joinedSets ??= groups.map(
         ({ first }) =>
-          new RE2(
-            rules
-              .slice(first, first + GROUP)
-              .map((r) => `(?:${r.pattern})`)
-              .join("|"),
+          new RE2.Set(
+            rules.slice(first, first + GROUP).map((r) => r.pattern),
             JOINED_FLAGS,
           ),
       );
       const bytes = Buffer.from(texts.join("\n"), "utf8");
-      // The byte offset of each text's line feed (one past its end, for the last).
-      const ends = new Int32Array(texts.length);
-      let at = -1;
-      texts.forEach((t, i) => (ends[i] = at += Buffer.byteLength(t, "utf8") + 1));
+      // Each text's byte range in the joined bytes (the texts' own bytes, no copy).
+      const views: Buffer[] = [];
+      let at = 0;
+      for (const t of texts) {
+        const length = Buffer.byteLength(t, "utf8");
+        views.push(bytes.subarray(at, at + length));
+        at += length + 1;
+      }
       const found = texts.map(() => new Set<number>());
-      joined.forEach((re, g) => {
-        re.lastIndex = 0;
-        let row = 0;
-        for (let m = re.exec(bytes); m !== null; m = re.exec(bytes)) {
-          const start = m.index;
-          const length = m[0].length;
-          const last = start + Math.max(0, length - 1);
-          while (row < texts.length - 1 && ends[row]! < start) row++;
-          for (let r = row; r < texts.length; r++) {
-            found[r]!.add(g);
-            if (ends[r]! >= last) break;
-          }
-          if (length === 0) re.lastIndex = start + 1;
-        }
+      // Most batches match no group; those that do, in one or two of their texts: a test of each
+      // text then spares the others the group's full matching.
+      joinedSets.forEach((set, g) => {
+        if (!set.test(bytes)) return;
+        views.forEach((view, i) => {
+          if (set.test(view)) found[i]!.add(g);
+        });
       });
       return found;
     },
