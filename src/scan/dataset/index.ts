@@ -28,6 +28,7 @@ import { Moments } from "./stats.js";
 import { FeatureTable, KeyCounter } from "./table.js";
 import {
   acceptTriggers,
+  addContexts,
   candidatesByKey,
   ContentCounts,
   DEFAULT_TRIGGER_OPTIONS,
@@ -308,7 +309,7 @@ function recordSize(record: CollectResult): number {
     record.holds.byteLength +
     record.wordCount.byteLength +
     record.words.byteLength +
-    record.hits.reduce((n, h) => n + 64 + 2 * ((h.right?.length ?? 0) + (h.left?.length ?? 0)), 0)
+    record.hits.length * 64
   );
 }
 
@@ -536,8 +537,10 @@ async function scan(
             at += words;
           }
           for (const [key, name] of result.names) if (!names.has(key)) names.set(key, name);
+          addContexts(candidates, result.contexts);
           if (kept) {
             result.names = [];
+            result.contexts = [];
             keptBytes += recordSize(result);
             if (keptBytes <= budget) kept.push({ record: result, bytes: batchBytes });
             else kept = undefined;
@@ -569,7 +572,7 @@ async function scan(
             const hits: CandidateHit[] = [];
             for (; h < record.hits.length && (record.hits[h] as { index: number }).index === r; h++) {
               const hit = record.hits[h] as CollectResult["hits"][number];
-              hits.push({ ...hit, aloneOther: result.alone[h] === 1 });
+              hits.push({ candidate: hit.candidate, aloneOther: result.alone[h] === 1 });
             }
             const reading = result.readings[r] as number;
             tally.add(y, (reading & 1) !== 0, (reading & 2) !== 0, hits);

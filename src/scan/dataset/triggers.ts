@@ -397,12 +397,50 @@ export class ContentModel {
 }
 
 export const CONTEXT_TOKENS = 6;
-const MAX_CONTEXTS = 512;
+export const MAX_CONTEXTS = 512;
 
-function bump(map: Map<string, number>, key: string): void {
+/**
+ * `n` sightings of a context: counted when the context is known or there is room for it. Adding a
+ * batch's counts in the order its contexts were first met is the same as adding its sightings one
+ * by one: a context that finds no room at its first sighting finds none later (maps only grow).
+ */
+function addContext(map: Map<string, number>, key: string, n: number): void {
   const c = map.get(key);
-  if (c !== undefined) map.set(key, c + 1);
-  else if (map.size < MAX_CONTEXTS) map.set(key, 1);
+  if (c !== undefined) map.set(key, c + n);
+  else if (map.size < MAX_CONTEXTS) map.set(key, n);
+}
+
+/**
+ * One batch's contexts of candidate n-grams (pass 2's first half, on the thread that read the
+ * rows): per candidate, the tokens after and (reversed) before each sighting, counted, in the order
+ * first met.
+ */
+export type BatchContexts = Array<
+  [candidate: number, right: Array<[string, number]>, left: Array<[string, number]>]
+>;
+
+export class ContextCounter {
+  private readonly byCandidate = new Map<number, { right: Map<string, number>; left: Map<string, number> }>();
+
+  add(candidate: number, right: string, left: string): void {
+    let c = this.byCandidate.get(candidate);
+    if (!c) this.byCandidate.set(candidate, (c = { right: new Map(), left: new Map() }));
+    c.right.set(right, (c.right.get(right) ?? 0) + 1);
+    c.left.set(left, (c.left.get(left) ?? 0) + 1);
+  }
+
+  take(): BatchContexts {
+    return [...this.byCandidate].map(([candidate, c]) => [candidate, [...c.right], [...c.left]]);
+  }
+}
+
+/** Adds a batch's contexts to its candidates' (batches in input order). */
+export function addContexts(candidates: readonly Candidate[], batch: BatchContexts): void {
+  for (const [candidate, right, left] of batch) {
+    const c = candidates[candidate] as Candidate;
+    for (const [key, n] of right) addContext(c.right, key, n);
+    for (const [key, n] of left) addContext(c.left, key, n);
+  }
 }
 
 /** One candidate found in a row of its target label. */
@@ -410,12 +448,9 @@ export interface CandidateHit {
   /** Index into the candidates. */
   candidate: number;
   aloneOther: boolean;
-  /** The tokens after and (reversed) before the n-gram; undefined for other features. */
-  right?: string;
-  left?: string;
 }
 
-/** Pass 2: per label, how many rows read as another label; per candidate, the same and contexts. */
+/** Pass 2: per label, how many rows read as another label; per candidate, the same (contexts: `addContexts`). */
 export class IndependenceTally {
   readonly labelRows: number[];
   readonly labelReadsOther: number[];
@@ -445,10 +480,6 @@ export class IndependenceTally {
       c.rows++;
       if (readsOther) c.readsOther++;
       if (h.aloneOther) c.aloneOther++;
-      if (h.right !== undefined && h.left !== undefined) {
-        bump(c.right, h.right);
-        bump(c.left, h.left);
-      }
     }
   }
 }

@@ -19,7 +19,9 @@ import { NumberMap } from "./number-map.js";
 import {
   CONTEXT_TOKENS,
   ContentModel,
+  ContextCounter,
   Vocabulary,
+  type BatchContexts,
   type ContentModelData,
   type KeyCandidate,
   type Trigger,
@@ -225,11 +227,10 @@ export interface CollectResult {
   /** Per row: its distinct words in the vocabulary, in order of first occurrence. */
   wordCount: Uint32Array;
   words: Int32Array;
-  /**
-   * The candidates of its own label each row holds (row order, then feature order), with the
-   * tokens after and (reversed) before an n-gram's first occurrence.
-   */
-  hits: Array<{ index: number; candidate: number; right?: string; left?: string }>;
+  /** The candidates of its own label each row holds (row order, then feature order). */
+  hits: Array<{ index: number; candidate: number }>;
+  /** The tokens after and (reversed) before each hit's n-gram, counted per candidate. */
+  contexts: BatchContexts;
   /** Names of candidate keys seen in the batch. */
   names: Array<[number, string]>;
 }
@@ -734,8 +735,10 @@ export class RowWork {
       wordCount: new Uint32Array(n),
       words: new Int32Array(0),
       hits: [],
+      contexts: [],
       names: [],
     };
+    const contexts = new ContextCounter();
     const words = new Ints();
     const named = new Set<number>();
     for (let r = 0; r < n; r++) {
@@ -762,24 +765,25 @@ export class RowWork {
         for (const cand of this.candidates.get(key) ?? []) {
           if (cand.target !== y) continue;
           out.holds[r] = 1;
+          out.hits.push({ index: r, candidate: cand.candidate });
           const tag = l.foundTags[i] as number;
           if (tag >= 1 && tag <= 3) {
             const s = l.foundStart[i] as number;
             const e = s + (l.foundLength[i] as number);
-            out.hits.push({
-              index: r,
-              candidate: cand.candidate,
-              right: l.tokens.words(e, e + CONTEXT_TOKENS).join(" "),
-              left: l.tokens
+            contexts.add(
+              cand.candidate,
+              l.tokens.words(e, e + CONTEXT_TOKENS).join(" "),
+              l.tokens
                 .words(s - CONTEXT_TOKENS, s)
                 .reverse()
                 .join(" "),
-            });
-          } else out.hits.push({ index: r, candidate: cand.candidate });
+            );
+          }
         }
       }
     }
     out.words = words.take();
+    out.contexts = contexts.take();
     return out;
   }
 
