@@ -180,7 +180,7 @@ export function extractFeatures(
   ensure(len * 8 + 64, separateClusters ? len * 4 + 16 : 0);
   if (fold.length < len + 2) fold = new Uint16Array(Math.max(len + 2, fold.length * 2));
   const out = buffer;
-  const cout = separateClusters ? clusterBuffer : buffer;
+  const cout = clusterBuffer;
   const fb = fold;
   let n = 0;
   let nc = 0;
@@ -306,18 +306,16 @@ export function extractFeatures(
         // previous word's cluster ("disregard"/"ignore" and "directives"/"instructions" share one).
         const cl = clusters.get(wordHash);
         const cur = cl === undefined ? NO_CLUSTER : cl;
-        if (separateClusters) {
-          if (cl !== undefined) cout[nc++] = finalize(Math.imul(SEED_CLUSTER ^ cl, FNV_PRIME));
-          if (hasPrev && (cl !== undefined || prevCluster !== NO_CLUSTER))
-            cout[nc++] = finalize(
-              Math.imul(Math.imul(SEED_CLUSTER2 ^ prevCluster, FNV_PRIME) ^ cur, FNV_PRIME),
-            );
-        } else {
-          if (cl !== undefined) out[n++] = finalize(Math.imul(SEED_CLUSTER ^ cl, FNV_PRIME));
-          if (hasPrev && (cl !== undefined || prevCluster !== NO_CLUSTER))
-            out[n++] = finalize(
-              Math.imul(Math.imul(SEED_CLUSTER2 ^ prevCluster, FNV_PRIME) ^ cur, FNV_PRIME),
-            );
+        // Into the word group, or apart into the cluster buffer (`separateClusters`).
+        if (cl !== undefined) {
+          const f = finalize(Math.imul(SEED_CLUSTER ^ cl, FNV_PRIME));
+          if (separateClusters) cout[nc++] = f;
+          else out[n++] = f;
+        }
+        if (hasPrev && (cl !== undefined || prevCluster !== NO_CLUSTER)) {
+          const f = finalize(Math.imul(Math.imul(SEED_CLUSTER2 ^ prevCluster, FNV_PRIME) ^ cur, FNV_PRIME));
+          if (separateClusters) cout[nc++] = f;
+          else out[n++] = f;
         }
         prevCluster = cur;
       }
